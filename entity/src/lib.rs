@@ -1,0 +1,5 @@
+//! sea-orm entities of the investment registry. Entities only: rules live in the service crate's
+//! `domain` module, queries in its `db` module.
+
+pub mod parcel;
+pub mod zone;

@@ -1,0 +1,17 @@
+//! Database migrations. A merged migration is never edited: add a new one.
+//!
+//! Tables and columns are named by string, so editing an entity never rewrites history.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_zones_and_parcels;
+
+/// Every migration of the registry, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_zones_and_parcels::Migration)]
+    }
+}

@@ -1,0 +1,203 @@
+//! The edge every request passes: request id, structured request log, body size limit, and the
+//! catch-all that turns every framework error into problem+json.
+
+use std::time::Instant;
+
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    error::{MethodNotAllowedError, NotFoundError, ReadBodyError},
+    http::{HeaderValue, StatusCode, header},
+};
+use poem_openapi::error::{ContentTypeError, ParseParamError, ParseRequestPayloadError};
+use tracing::Instrument;
+
+use super::problem::Problem;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served, if called while serving one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// The request id header.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Wraps the whole application.
+pub struct Edge<E> {
+    inner: E,
+    max_body_bytes: usize,
+}
+
+impl<E> Edge<E> {
+    /// Wraps `inner`, refusing bodies above `max_body_bytes`.
+    pub fn new(inner: E, max_body_bytes: usize) -> Self {
+        Self {
+            inner,
+            max_body_bytes,
+        }
+    }
+}
+
+impl<E: Endpoint> Endpoint for Edge<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let id = req
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| acceptable_request_id(v))
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let span = tracing::info_span!(
+            "request",
+            request_id = %id,
+            http.method = %req.method(),
+            http.path = %req.uri().path(),
+        );
+        let started = Instant::now();
+        let mut resp = REQUEST_ID
+            .scope(id.clone(), self.serve(req).instrument(span.clone()))
+            .await;
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        resp.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        let status = resp.status().as_u16();
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        span.in_scope(|| {
+            if status >= 500 {
+                tracing::warn!(
+                    http.status = status,
+                    http.latency_ms = elapsed_ms,
+                    "request failed"
+                );
+            } else {
+                tracing::info!(
+                    http.status = status,
+                    http.latency_ms = elapsed_ms,
+                    "request served"
+                );
+            }
+        });
+        Ok(resp)
+    }
+}
+
+impl<E: Endpoint> Edge<E> {
+    async fn serve(&self, mut req: Request) -> Response {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        match declared {
+            Some(len) if len > self.max_body_bytes as u64 => {
+                return too_large(self.max_body_bytes).into_poem_response();
+            }
+            Some(_) => {}
+            // No length declared (chunked): read at most the limit before anything parses it.
+            None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
+                match req.take_body().into_bytes_limit(self.max_body_bytes).await {
+                    Ok(bytes) => req.set_body(bytes),
+                    Err(ReadBodyError::PayloadTooLarge) => {
+                        return too_large(self.max_body_bytes).into_poem_response();
+                    }
+                    Err(e) => {
+                        return Problem::new(
+                            "bad-request",
+                            format!("the request body could not be read: {e}"),
+                        )
+                        .into_poem_response();
+                    }
+                }
+            }
+            None => {}
+        }
+        match self.inner.call(req).await {
+            Ok(out) => out.into_response(),
+            Err(err) => problem_from_error(err),
+        }
+    }
+}
+
+fn too_large(limit: usize) -> Problem {
+    Problem::new(
+        "payload-too-large",
+        format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// Request ids we echo: short, printable, no spaces (so they cannot forge log lines).
+fn acceptable_request_id(v: &str) -> bool {
+    (1..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Every error that escaped a handler becomes problem+json; ours already are.
+fn problem_from_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        let resp = err.into_response();
+        if is_problem(&resp) {
+            return resp;
+        }
+        let status = resp.status();
+        return Problem::for_status(status, status.canonical_reason().unwrap_or("error"))
+            .into_poem_response();
+    }
+    let problem = if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        Problem::bad_parameter(e.name, e.reason.clone())
+    } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        Problem::new(
+            "bad-request",
+            format!("the request body could not be read: {}", e.reason),
+        )
+    } else if let Some(e) = err.downcast_ref::<ContentTypeError>() {
+        let (status, detail) = match e {
+            ContentTypeError::NotSupported { content_type } => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "content type `{content_type}` is not accepted here; send application/json"
+                ),
+            ),
+            ContentTypeError::ExpectContentType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "a Content-Type header is required; send application/json".to_owned(),
+            ),
+        };
+        Problem::for_status(status, detail)
+    } else if err.is::<NotFoundError>() {
+        Problem::new(
+            "not-found",
+            "no resource lives at this address; see /docs for the API",
+        )
+    } else if err.is::<MethodNotAllowedError>() {
+        Problem::new(
+            "method-not-allowed",
+            "this address does not accept that HTTP method",
+        )
+    } else {
+        let status = err.status();
+        if status.is_server_error() {
+            tracing::error!(error = %err, "unexpected framework error");
+            Problem::internal()
+        } else {
+            Problem::for_status(status, err.to_string())
+        }
+    };
+    problem.into_poem_response()
+}
+
+fn is_problem(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(super::problem::PROBLEM_JSON))
+}

@@ -1,0 +1,297 @@
+//! `/api/v1/zones/{id}/parcels` and `/api/v1/parcels/{id}`: land parcels (lots) of a zone.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    pagination::{self, DEFAULT_LIMIT},
+    parse_if_match,
+    problem::{CreateError, ListError, ReadError, UpdateError},
+    types::{AreaM2, Lenient, take_optional, take_patch},
+};
+use crate::{
+    db::parcels::ParcelFilter,
+    domain::{
+        FieldViolation, Violations,
+        parcel::{LandUse, Parcel, ParcelData, ParcelPatch, ParcelStatus},
+    },
+    error::ServiceError,
+    service::{self, etag},
+    startup::AppState,
+};
+
+/// Land parcels of the zones.
+pub struct ParcelsApi;
+
+/// A land parcel (lô đất) inside a zone.
+#[derive(Object, Debug)]
+#[oai(rename = "Parcel")]
+pub struct ParcelView {
+    /// Identifier.
+    id: Uuid,
+    /// The zone it lies in.
+    zone_id: Uuid,
+    /// Lot code, unique in its zone, e.g. `CN-01`.
+    lot_code: String,
+    /// Area in m².
+    area_m2: AreaM2,
+    /// Planned land use.
+    land_use: LandUse,
+    /// Lease status.
+    status: ParcelStatus,
+    /// Free note.
+    note: Option<String>,
+    /// Row version; the ETag is this number in quotes.
+    version: i32,
+    /// When the parcel was registered here.
+    created_at: DateTime<Utc>,
+    /// When it last changed.
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Parcel> for ParcelView {
+    fn from(p: Parcel) -> Self {
+        Self {
+            id: p.id,
+            zone_id: p.zone_id,
+            lot_code: p.data.lot_code,
+            area_m2: AreaM2(p.data.area_m2),
+            land_use: p.data.land_use,
+            status: p.data.status,
+            note: p.data.note,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A new parcel.
+#[derive(Object, Debug)]
+#[oai(rename = "ParcelCreate", deny_unknown_fields)]
+pub struct ParcelCreate {
+    /// Lot code, unique in the zone: letters A-Z, digits, `-`, `.`, `/` (stored in upper case).
+    lot_code: Lenient<String>,
+    /// Area in m², at most the zone's total area.
+    area_m2: Lenient<AreaM2>,
+    /// Planned land use.
+    land_use: Lenient<LandUse>,
+    /// Lease status; `available` when omitted.
+    status: Option<Lenient<ParcelStatus>>,
+    /// Free note.
+    note: Option<Lenient<String>>,
+}
+
+impl ParcelCreate {
+    fn into_domain(self) -> Result<ParcelData, Vec<FieldViolation>> {
+        let mut v = Violations::default();
+        let lot_code = self.lot_code.take("lot_code", &mut v);
+        let area = self.area_m2.take("area_m2", &mut v);
+        let land_use = self.land_use.take("land_use", &mut v);
+        let status =
+            take_optional("status", self.status, &mut v).unwrap_or(ParcelStatus::Available);
+        let note = take_optional("note", self.note, &mut v);
+        match (lot_code, area, land_use) {
+            (Some(lot_code), Some(area), Some(land_use)) if v.is_empty() => Ok(ParcelData {
+                lot_code,
+                area_m2: area.0,
+                land_use,
+                status,
+                note,
+            }),
+            _ => Err(v.finish().err().unwrap_or_default()),
+        }
+    }
+}
+
+/// Changes to a parcel: send only the fields that change; `null` clears the note.
+#[derive(Object, Debug)]
+#[oai(rename = "ParcelPatch", deny_unknown_fields)]
+pub struct ParcelPatchBody {
+    /// New lot code.
+    lot_code: MaybeUndefined<Lenient<String>>,
+    /// New area in m².
+    area_m2: MaybeUndefined<Lenient<AreaM2>>,
+    /// New land use.
+    land_use: MaybeUndefined<Lenient<LandUse>>,
+    /// New status.
+    status: MaybeUndefined<Lenient<ParcelStatus>>,
+    /// New note, or `null`.
+    note: MaybeUndefined<Lenient<String>>,
+}
+
+impl ParcelPatchBody {
+    fn into_domain(self) -> Result<ParcelPatch, Vec<FieldViolation>> {
+        let mut v = Violations::default();
+        let patch = ParcelPatch {
+            lot_code: take_patch("lot_code", self.lot_code, false, &mut v).flatten(),
+            area_m2: take_patch("area_m2", self.area_m2, false, &mut v)
+                .flatten()
+                .map(|a| a.0),
+            land_use: take_patch("land_use", self.land_use, false, &mut v).flatten(),
+            status: take_patch("status", self.status, false, &mut v).flatten(),
+            note: take_patch("note", self.note, true, &mut v),
+        };
+        v.finish().map(|()| patch)
+    }
+}
+
+/// A page of parcels.
+#[derive(Object, Debug)]
+#[oai(rename = "ParcelList")]
+pub struct ParcelList {
+    /// The parcels of this page, oldest first.
+    items: Vec<ParcelView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+enum ParcelCreated {
+    /// The parcel was registered.
+    #[oai(status = 201)]
+    Created(
+        Json<ParcelView>,
+        /// Address of the new parcel.
+        #[oai(header = "Location")]
+        String,
+        /// Version tag, for `If-Match` on later updates.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum ParcelFound {
+    /// The parcel.
+    #[oai(status = 200)]
+    Ok(
+        Json<ParcelView>,
+        /// Version tag, for `If-Match` on updates.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+impl ParcelFound {
+    fn of(parcel: Parcel) -> Self {
+        let tag = etag(parcel.version);
+        Self::Ok(Json(parcel.into()), tag)
+    }
+}
+
+const SCOPE: &str = "parcels";
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Parcels")]
+impl ParcelsApi {
+    /// List a zone's parcels
+    ///
+    /// Parcels in the order they were registered, a page at a time; 404 when the zone does not exist.
+    #[oai(
+        path = "/zones/:id/parcels",
+        method = "get",
+        operation_id = "list_parcels"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        /// Zone id.
+        id: Path<Uuid>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Only parcels with this land use.
+        land_use: Query<Option<LandUse>>,
+        /// Only parcels in this status.
+        status: Query<Option<ParcelStatus>>,
+    ) -> Result<Json<ParcelList>, ListError> {
+        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let filter = ParcelFilter {
+            land_use: land_use.0,
+            status: status.0,
+        };
+        let page =
+            service::parcels::list(&state.db, id.0, &filter, after, u64::from(limit.0)).await?;
+        Ok(Json(ParcelList {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
+        }))
+    }
+
+    /// Register a parcel in a zone
+    ///
+    /// Lot codes are unique within a zone (409 names `lot_code` when taken); the area must be
+    /// positive and not larger than the zone.
+    #[oai(
+        path = "/zones/:id/parcels",
+        method = "post",
+        operation_id = "create_parcel"
+    )]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        /// Zone id.
+        id: Path<Uuid>,
+        body: Json<ParcelCreate>,
+    ) -> Result<ParcelCreated, CreateError> {
+        let data = body.0.into_domain().map_err(ServiceError::Validation)?;
+        let parcel = service::parcels::create(&state.db, id.0, data).await?;
+        let location = format!("/api/v1/parcels/{}", parcel.id);
+        let tag = etag(parcel.version);
+        Ok(ParcelCreated::Created(Json(parcel.into()), location, tag))
+    }
+
+    /// Get a parcel
+    #[oai(path = "/parcels/:id", method = "get", operation_id = "get_parcel")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        /// Parcel id.
+        id: Path<Uuid>,
+    ) -> Result<ParcelFound, ReadError> {
+        Ok(ParcelFound::of(
+            service::parcels::get(&state.db, id.0).await?,
+        ))
+    }
+
+    /// Change a parcel
+    ///
+    /// Send the ETag you read in `If-Match`; a stale one gets 412 and changes nothing.
+    #[oai(
+        path = "/parcels/:id",
+        method = "patch",
+        operation_id = "update_parcel"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        /// Parcel id.
+        id: Path<Uuid>,
+        /// The ETag of the version you read (or `*` to overwrite whatever is current).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<ParcelPatchBody>,
+    ) -> Result<ParcelFound, UpdateError> {
+        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
+        let parcel = service::parcels::update(&state.db, id.0, &precondition, patch).await?;
+        Ok(ParcelFound::of(parcel))
+    }
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}

@@ -1,0 +1,297 @@
+//! RFC 9457 problem details: the one error shape of every non-2xx response.
+
+use poem::{
+    IntoResponse, Response,
+    http::{StatusCode, header},
+};
+use poem_openapi::Object;
+
+use super::middleware::current_request_id;
+use crate::{domain::FieldViolation, error::ServiceError};
+
+/// The problem media type.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error, as RFC 9457 problem details.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename = "Problem")]
+pub struct Problem {
+    /// URI reference naming the kind of problem; stable, for programs to branch on
+    /// (for example `/problems/validation`).
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind of problem, in Vietnamese then English.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence, for people.
+    pub detail: String,
+    /// Identifier of the request, to quote when asking for help (also in the `X-Request-Id` header).
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+    /// The fields at fault, on validation failures and conflicts.
+    #[oai(skip_serializing_if_is_empty)]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One field at fault.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct ProblemField {
+    /// The field as the client named it (JSON member, query parameter or header).
+    pub field: String,
+    /// Stable machine-readable code, such as `required`, `invalid_value`, `duplicate`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl From<FieldViolation> for ProblemField {
+    fn from(v: FieldViolation) -> Self {
+        Self {
+            field: v.field,
+            code: v.code,
+            message: v.message,
+        }
+    }
+}
+
+/// The kinds of problem this service answers with: slug, status, title.
+pub const KINDS: &[(&str, u16, &str)] = &[
+    (
+        "bad-request",
+        400,
+        "Yêu cầu không đúng định dạng (Malformed request)",
+    ),
+    ("not-found", 404, "Không tìm thấy (Not found)"),
+    (
+        "method-not-allowed",
+        405,
+        "Phương thức không được hỗ trợ (Method not allowed)",
+    ),
+    ("conflict", 409, "Xung đột dữ liệu (Conflict)"),
+    (
+        "precondition-failed",
+        412,
+        "Dữ liệu đã thay đổi (Precondition failed)",
+    ),
+    (
+        "payload-too-large",
+        413,
+        "Dữ liệu gửi lên quá lớn (Payload too large)",
+    ),
+    (
+        "unsupported-media-type",
+        415,
+        "Kiểu dữ liệu không được hỗ trợ (Unsupported media type)",
+    ),
+    (
+        "validation",
+        422,
+        "Dữ liệu không hợp lệ (Validation failed)",
+    ),
+    (
+        "precondition-required",
+        428,
+        "Thiếu điều kiện If-Match (Precondition required)",
+    ),
+    ("internal", 500, "Lỗi hệ thống (Internal error)"),
+    (
+        "unavailable",
+        503,
+        "Dịch vụ tạm thời không sẵn sàng (Service unavailable)",
+    ),
+];
+
+impl Problem {
+    /// A problem of a known kind.
+    pub fn new(slug: &str, detail: impl Into<String>) -> Self {
+        let (slug, status, title) = KINDS
+            .iter()
+            .copied()
+            .find(|(s, _, _)| *s == slug)
+            .unwrap_or(("internal", 500, "Lỗi hệ thống (Internal error)"));
+        Self {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status,
+            detail: detail.into(),
+            request_id: current_request_id(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A problem for a status this service has no named kind for.
+    pub fn for_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        match KINDS.iter().find(|(_, s, _)| *s == status.as_u16()) {
+            Some((slug, _, _)) => Self::new(slug, detail),
+            None => Self {
+                kind: "about:blank".to_owned(),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: detail.into(),
+                request_id: current_request_id(),
+                errors: Vec::new(),
+            },
+        }
+    }
+
+    /// Adds the fields at fault.
+    pub fn with_errors(mut self, errors: impl IntoIterator<Item = FieldViolation>) -> Self {
+        self.errors
+            .extend(errors.into_iter().map(ProblemField::from));
+        self
+    }
+
+    /// A malformed query, path or header parameter.
+    pub fn bad_parameter(name: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::new(
+            "bad-request",
+            format!("parameter `{name}` is invalid: {message}"),
+        )
+        .with_errors([FieldViolation::new(name, "invalid_parameter", message)])
+    }
+
+    /// The generic 500: the cause is logged with the request id, never shown.
+    pub fn internal() -> Self {
+        Self::new(
+            "internal",
+            "An unexpected error occurred. It has been logged; quote the request id when reporting it.",
+        )
+    }
+
+    /// The HTTP response: problem+json body, right status.
+    pub fn into_poem_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body =
+            serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&self)).unwrap_or_default();
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, PROBLEM_JSON)
+            .body(body)
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound { entity, id } => {
+                Problem::new("not-found", format!("{entity} {id} does not exist"))
+            }
+            ServiceError::BadParameter { name, message } => Problem::bad_parameter(name, message),
+            ServiceError::Validation(v) => Problem::new(
+                "validation",
+                format!("{} field(s) are invalid; nothing was changed", v.len()),
+            )
+            .with_errors(v),
+            ServiceError::Conflict { detail, violations } => {
+                Problem::new("conflict", detail).with_errors(violations)
+            }
+            ServiceError::PreconditionRequired => Problem::new(
+                "precondition-required",
+                "send the ETag you read in an If-Match header, so concurrent changes are not lost",
+            )
+            .with_errors([FieldViolation::new(
+                "If-Match",
+                "required",
+                "is required for updates",
+            )]),
+            ServiceError::PreconditionFailed { current } => Problem::new(
+                "precondition-failed",
+                format!(
+                    "the resource changed since you read it (its ETag is now {current}); read it again and retry"
+                ),
+            ),
+            ServiceError::Unexpected(cause) => {
+                tracing::error!(error = %cause, error.debug = ?cause, "unexpected failure");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        self.into_poem_response()
+    }
+}
+
+/// Declares an `ApiResponse` enum of problem responses for a group of operations. Every enum also
+/// documents 400 (malformed request) and 500 (internal error), which any operation can return.
+macro_rules! problem_responses {
+    ($(#[$meta:meta])* $name:ident { $($status:literal $variant:ident $doc:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(poem_openapi::ApiResponse, Debug)]
+        pub enum $name {
+            /// Malformed request: unreadable JSON, a wrong parameter, a wrong content type.
+            #[oai(status = 400, content_type = "application/problem+json")]
+            BadRequest(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+            $(
+                #[doc = $doc]
+                #[oai(status = $status, content_type = "application/problem+json")]
+                $variant(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+            )*
+            /// Unexpected failure; the cause is logged under the request id.
+            #[oai(status = 500, content_type = "application/problem+json")]
+            Internal(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+        }
+
+        impl From<$crate::api::problem::Problem> for $name {
+            fn from(p: $crate::api::problem::Problem) -> Self {
+                match p.status {
+                    400 => Self::BadRequest(poem_openapi::payload::Json(p)),
+                    $($status => Self::$variant(poem_openapi::payload::Json(p)),)*
+                    500 => Self::Internal(poem_openapi::payload::Json(p)),
+                    other => {
+                        tracing::error!(status = other, detail = %p.detail, "undocumented error status for this operation");
+                        Self::Internal(poem_openapi::payload::Json($crate::api::problem::Problem::internal()))
+                    }
+                }
+            }
+        }
+
+        impl From<$crate::error::ServiceError> for $name {
+            fn from(e: $crate::error::ServiceError) -> Self {
+                $crate::api::problem::Problem::from(e).into()
+            }
+        }
+    };
+}
+
+problem_responses! {
+    /// Errors of reading one resource.
+    ReadError {
+        404 NotFound "No resource has this id.",
+    }
+}
+
+problem_responses! {
+    /// Errors of listing a collection.
+    ListError {
+        404 NotFound "The parent resource does not exist.",
+    }
+}
+
+problem_responses! {
+    /// Errors of creating a resource.
+    CreateError {
+        404 NotFound "The parent resource does not exist.",
+        409 Conflict "A resource with the same unique code already exists; `errors[]` names the field.",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "One or more fields are invalid; `errors[]` names each. Nothing was changed.",
+    }
+}
+
+problem_responses! {
+    /// Errors of updating a resource.
+    UpdateError {
+        404 NotFound "No resource has this id.",
+        409 Conflict "The change would duplicate a unique code; `errors[]` names the field.",
+        412 PreconditionFailed "The `If-Match` ETag is stale: someone changed the resource since you read it.",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "One or more fields are invalid; `errors[]` names each. Nothing was changed.",
+        428 PreconditionRequired "No `If-Match` header was sent.",
+    }
+}

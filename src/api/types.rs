@@ -1,0 +1,331 @@
+//! OpenAPI types for domain values: enums, areas, dates, and `Lenient`, which turns a field's type
+//! error into a field-level violation instead of a whole-body parse failure.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+use poem_openapi::{
+    registry::{MetaSchema, MetaSchemaRef, Registry},
+    types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type},
+};
+use serde_json::Value;
+
+use crate::domain::{
+    FieldViolation, Violations,
+    area::{Area, AreaError, MAX_AREA_M2},
+    parcel::{LandUse, ParcelStatus},
+    zone::{ZoneKind, ZoneStatus},
+};
+
+/// Implements the OpenAPI traits for a domain enum declared with `string_enum!`, so the API and
+/// the domain share one definition.
+macro_rules! api_enum {
+    ($ty:ty, $name:literal, $description:literal) => {
+        impl Type for $ty {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Self;
+            type RawElementValueType = Self;
+
+            fn name() -> Cow<'static, str> {
+                $name.into()
+            }
+
+            fn schema_ref() -> MetaSchemaRef {
+                MetaSchemaRef::Reference($name.into())
+            }
+
+            fn register(registry: &mut Registry) {
+                registry.create_schema::<Self, _>($name.into(), |_| MetaSchema {
+                    description: Some($description),
+                    enum_items: <$ty>::ALL.iter().map(|v| Value::from(v.as_str())).collect(),
+                    ..MetaSchema::new("string")
+                });
+            }
+
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                Some(self)
+            }
+
+            fn raw_element_iter<'a>(
+                &'a self,
+            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+                Box::new(self.as_raw_value().into_iter())
+            }
+        }
+
+        impl ParseFromJSON for $ty {
+            fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+                match value {
+                    Some(Value::String(s)) => {
+                        s.parse().map_err(|e: crate::domain::UnknownValue| {
+                            ParseError::custom(e.to_string())
+                        })
+                    }
+                    Some(other) => Err(ParseError::expected_type(other)),
+                    None => Err(ParseError::expected_input()),
+                }
+            }
+        }
+
+        impl ParseFromParameter for $ty {
+            fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+                value
+                    .parse()
+                    .map_err(|e: crate::domain::UnknownValue| ParseError::custom(e.to_string()))
+            }
+        }
+
+        impl ToJSON for $ty {
+            fn to_json(&self) -> Option<Value> {
+                Some(Value::from(self.as_str()))
+            }
+        }
+    };
+}
+
+api_enum!(
+    ZoneKind,
+    "ZoneKind",
+    "Kind of zone: `industrial_park` (khu công nghiệp, KCN), `export_processing_zone` (khu chế xuất), `economic_zone` (khu kinh tế, KKT), `border_economic_zone` (khu kinh tế cửa khẩu)."
+);
+api_enum!(
+    ZoneStatus,
+    "ZoneStatus",
+    "Life-cycle status of a zone: `operating` (đang hoạt động), `under_construction` (đang xây dựng), `planned` (đã quy hoạch)."
+);
+api_enum!(
+    LandUse,
+    "LandUse",
+    "Planned land use of a parcel: `industrial` (đất công nghiệp), `service` (đất dịch vụ), `warehouse` (kho bãi), `infrastructure` (hạ tầng kỹ thuật), `green` (cây xanh, mặt nước), `housing` (nhà ở, lưu trú)."
+);
+api_enum!(
+    ParcelStatus,
+    "ParcelStatus",
+    "Lease status of a parcel: `available` (chưa cho thuê), `reserved` (đã giữ chỗ), `leased` (đã cho thuê), `recovered` (đã thu hồi)."
+);
+
+/// An area in square metres: a JSON number with at most two decimals, stored exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AreaM2(pub Area);
+
+impl Type for AreaM2 {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "number_area_m2".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            description: Some(
+                "Area in square metres, greater than 0, at most two decimals (0.01 m²).",
+            ),
+            multiple_of: Some(0.01),
+            minimum: Some(0.0),
+            exclusive_minimum: Some(true),
+            maximum: Some(MAX_AREA_M2 as f64),
+            ..MetaSchema::new("number")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromJSON for AreaM2 {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            // serde_json prints a float as the shortest text that reads back the same, which is
+            // the text the client wrote for any area with at most 15 significant digits.
+            Some(Value::Number(n)) => Area::parse_m2(&n.to_string())
+                .map(AreaM2)
+                .map_err(|e: AreaError| ParseError::custom(e.to_string())),
+            Some(other) => Err(ParseError::expected_type(other)),
+            None => Err(ParseError::expected_input()),
+        }
+    }
+}
+
+impl ToJSON for AreaM2 {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(self.0.m2_f64()))
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub NaiveDate);
+
+impl Type for Date {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "string_date".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "date")))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromJSON for Date {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(s)) if s.len() == 10 => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| ParseError::custom("must be a real date written YYYY-MM-DD")),
+            Some(Value::String(_)) => {
+                Err(ParseError::custom("must be a real date written YYYY-MM-DD"))
+            }
+            Some(other) => Err(ParseError::expected_type(other)),
+            None => Err(ParseError::expected_input()),
+        }
+    }
+}
+
+impl ToJSON for Date {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(self.0.format("%Y-%m-%d").to_string()))
+    }
+}
+
+/// Why a body field could not be read.
+#[derive(Debug, Clone)]
+pub struct FieldTypeError {
+    missing: bool,
+    message: String,
+}
+
+/// A request field parsed without failing the whole body: a wrong type or value is kept as an
+/// error, so the handler can report every bad field by name in one 422 response.
+/// Its schema is exactly `T`'s.
+#[derive(Debug, Clone)]
+pub struct Lenient<T>(pub Result<T, FieldTypeError>);
+
+impl<T: Type> Type for Lenient<T> {
+    const IS_REQUIRED: bool = T::IS_REQUIRED;
+    type RawValueType = T::RawValueType;
+    type RawElementValueType = T::RawElementValueType;
+
+    fn name() -> Cow<'static, str> {
+        T::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        self.0.as_ref().ok().and_then(Type::as_raw_value)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        match &self.0 {
+            Ok(v) => v.raw_element_iter(),
+            Err(_) => Box::new(std::iter::empty()),
+        }
+    }
+}
+
+impl<T: ParseFromJSON> ParseFromJSON for Lenient<T> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        let missing = matches!(value, None | Some(Value::Null));
+        Ok(Lenient(T::parse_from_json(value).map_err(|e| {
+            FieldTypeError {
+                missing,
+                message: strip_type_prefix(e.into_message()),
+            }
+        })))
+    }
+}
+
+impl<T: ToJSON> ToJSON for Lenient<T> {
+    fn to_json(&self) -> Option<Value> {
+        self.0.as_ref().ok().and_then(ToJSON::to_json)
+    }
+}
+
+impl<T> Lenient<T> {
+    /// The value, or records why `field` is unusable.
+    pub fn take(self, field: &str, v: &mut Violations) -> Option<T> {
+        match self.0 {
+            Ok(t) => Some(t),
+            Err(e) => {
+                v.push(type_violation(field, e));
+                None
+            }
+        }
+    }
+}
+
+/// The value of an optional field, recording a type error; absent or null gives `None`.
+pub fn take_optional<T>(field: &str, value: Option<Lenient<T>>, v: &mut Violations) -> Option<T> {
+    value.and_then(|l| l.take(field, v))
+}
+
+/// `failed to parse "ZoneKind": must be one of ...` -> `must be one of ...`: the field is named
+/// beside the message already.
+fn strip_type_prefix(message: String) -> String {
+    match message
+        .strip_prefix("failed to parse \"")
+        .and_then(|rest| rest.split_once("\": "))
+    {
+        Some((_, tail)) => tail.to_owned(),
+        None => message,
+    }
+}
+
+fn type_violation(field: &str, e: FieldTypeError) -> FieldViolation {
+    if e.missing {
+        FieldViolation::new(field, "required", "is required")
+    } else {
+        FieldViolation::new(field, "invalid_value", e.message)
+    }
+}
+
+/// Reads one field of a PATCH body: absent leaves it alone (`None`), a value replaces it.
+/// `nullable` fields may be cleared with `null` (`Some(None)`); others refuse `null`.
+pub fn take_patch<T>(
+    field: &str,
+    value: poem_openapi::types::MaybeUndefined<Lenient<T>>,
+    nullable: bool,
+    v: &mut Violations,
+) -> Option<Option<T>> {
+    use poem_openapi::types::MaybeUndefined;
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null if nullable => Some(None),
+        MaybeUndefined::Null => {
+            v.push(FieldViolation::new(field, "required", "cannot be null"));
+            None
+        }
+        MaybeUndefined::Value(l) => l.take(field, v).map(Some),
+    }
+}

@@ -1,0 +1,382 @@
+//! `/api/v1/zones`: industrial parks and economic zones.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    pagination::{self, DEFAULT_LIMIT},
+    parse_if_match,
+    problem::{CreateError, ListError, ReadError, UpdateError},
+    types::{AreaM2, Date, Lenient, take_optional, take_patch},
+};
+use crate::{
+    db::zones::ZoneFilter,
+    domain::{
+        Violations,
+        zone::{Zone, ZoneData, ZoneKind, ZonePatch, ZoneStatus},
+    },
+    service::{self, etag},
+    startup::AppState,
+};
+
+/// Zones (KCN, KKT) of the management board.
+pub struct ZonesApi;
+
+/// An industrial park (khu công nghiệp) or economic zone (khu kinh tế).
+#[derive(Object, Debug)]
+#[oai(rename = "Zone")]
+pub struct ZoneView {
+    /// Identifier.
+    id: Uuid,
+    /// Short stable code, upper case, e.g. `KCN-NDH`.
+    code: String,
+    /// Official name in Vietnamese, e.g. "Khu công nghiệp Nam Đông Hà".
+    name: String,
+    /// Kind of zone.
+    kind: ZoneKind,
+    /// Province, e.g. "Quảng Trị".
+    province: String,
+    /// The economic zone this park lies in, if any.
+    parent_id: Option<Uuid>,
+    /// Total planned area in m².
+    total_area_m2: AreaM2,
+    /// Total planned area in hectares (derived from `total_area_m2`).
+    total_area_ha: f64,
+    /// Industrial plus service land in m², the denominator of the occupancy rate.
+    industrial_service_area_m2: Option<AreaM2>,
+    /// Infrastructure developer (chủ đầu tư hạ tầng).
+    developer: Option<String>,
+    /// First day of the operating term.
+    term_start: Option<Date>,
+    /// Last day of the operating term.
+    term_end: Option<Date>,
+    /// Life-cycle status.
+    status: ZoneStatus,
+    /// When the published figures were true: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    figures_as_of: Option<String>,
+    /// Where the figures come from (decision number, publication).
+    source: Option<String>,
+    /// Row version; the ETag is this number in quotes.
+    version: i32,
+    /// When the zone was registered here.
+    created_at: DateTime<Utc>,
+    /// When it last changed.
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Zone> for ZoneView {
+    fn from(z: Zone) -> Self {
+        let d = z.data;
+        Self {
+            id: z.id,
+            code: d.code,
+            name: d.name,
+            kind: d.kind,
+            province: d.province,
+            parent_id: d.parent_id,
+            total_area_ha: d.total_area_m2.ha_f64(),
+            total_area_m2: AreaM2(d.total_area_m2),
+            industrial_service_area_m2: d.industrial_service_area_m2.map(AreaM2),
+            developer: d.developer,
+            term_start: d.term_start.map(Date),
+            term_end: d.term_end.map(Date),
+            status: d.status,
+            figures_as_of: d.figures_as_of,
+            source: d.source,
+            version: z.version,
+            created_at: z.created_at,
+            updated_at: z.updated_at,
+        }
+    }
+}
+
+/// A new zone.
+#[derive(Object, Debug)]
+#[oai(rename = "ZoneCreate", deny_unknown_fields)]
+pub struct ZoneCreate {
+    /// Short stable code: letters A-Z, digits and hyphens, e.g. `KCN-NDH` (stored in upper case).
+    code: Lenient<String>,
+    /// Official name in Vietnamese.
+    name: Lenient<String>,
+    /// Kind of zone.
+    kind: Lenient<ZoneKind>,
+    /// Province.
+    province: Lenient<String>,
+    /// The economic zone this park lies in (parks and export processing zones only).
+    parent_id: Option<Lenient<Uuid>>,
+    /// Total planned area in m².
+    total_area_m2: Lenient<AreaM2>,
+    /// Industrial plus service land in m²; not more than the total.
+    industrial_service_area_m2: Option<Lenient<AreaM2>>,
+    /// Infrastructure developer.
+    developer: Option<Lenient<String>>,
+    /// First day of the operating term.
+    term_start: Option<Lenient<Date>>,
+    /// Last day of the operating term; after `term_start`.
+    term_end: Option<Lenient<Date>>,
+    /// Life-cycle status.
+    status: Lenient<ZoneStatus>,
+    /// When the figures were true: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    figures_as_of: Option<Lenient<String>>,
+    /// Where the figures come from.
+    source: Option<Lenient<String>>,
+}
+
+impl ZoneCreate {
+    fn into_domain(self) -> Result<ZoneData, Vec<crate::domain::FieldViolation>> {
+        let mut v = Violations::default();
+        let code = self.code.take("code", &mut v);
+        let name = self.name.take("name", &mut v);
+        let kind = self.kind.take("kind", &mut v);
+        let province = self.province.take("province", &mut v);
+        let parent_id = take_optional("parent_id", self.parent_id, &mut v);
+        let total = self.total_area_m2.take("total_area_m2", &mut v);
+        let land = take_optional(
+            "industrial_service_area_m2",
+            self.industrial_service_area_m2,
+            &mut v,
+        );
+        let developer = take_optional("developer", self.developer, &mut v);
+        let term_start = take_optional("term_start", self.term_start, &mut v);
+        let term_end = take_optional("term_end", self.term_end, &mut v);
+        let status = self.status.take("status", &mut v);
+        let figures_as_of = take_optional("figures_as_of", self.figures_as_of, &mut v);
+        let source = take_optional("source", self.source, &mut v);
+        match (code, name, kind, province, total, status) {
+            (Some(code), Some(name), Some(kind), Some(province), Some(total), Some(status))
+                if v.is_empty() =>
+            {
+                Ok(ZoneData {
+                    code,
+                    name,
+                    kind,
+                    province,
+                    parent_id,
+                    total_area_m2: total.0,
+                    industrial_service_area_m2: land.map(|a| a.0),
+                    developer,
+                    term_start: term_start.map(|d| d.0),
+                    term_end: term_end.map(|d| d.0),
+                    status,
+                    figures_as_of,
+                    source,
+                })
+            }
+            _ => Err(v.finish().err().unwrap_or_default()),
+        }
+    }
+}
+
+/// Changes to a zone: send only the fields that change; `null` clears an optional field.
+#[derive(Object, Debug)]
+#[oai(rename = "ZonePatch", deny_unknown_fields)]
+pub struct ZonePatchBody {
+    /// New code.
+    code: MaybeUndefined<Lenient<String>>,
+    /// New name.
+    name: MaybeUndefined<Lenient<String>>,
+    /// New kind.
+    kind: MaybeUndefined<Lenient<ZoneKind>>,
+    /// New province.
+    province: MaybeUndefined<Lenient<String>>,
+    /// New parent economic zone, or `null` for none.
+    parent_id: MaybeUndefined<Lenient<Uuid>>,
+    /// New total area in m².
+    total_area_m2: MaybeUndefined<Lenient<AreaM2>>,
+    /// New industrial plus service land in m², or `null`.
+    industrial_service_area_m2: MaybeUndefined<Lenient<AreaM2>>,
+    /// New developer, or `null`.
+    developer: MaybeUndefined<Lenient<String>>,
+    /// New term start, or `null`.
+    term_start: MaybeUndefined<Lenient<Date>>,
+    /// New term end, or `null`.
+    term_end: MaybeUndefined<Lenient<Date>>,
+    /// New status.
+    status: MaybeUndefined<Lenient<ZoneStatus>>,
+    /// New as-of date of the figures, or `null`.
+    figures_as_of: MaybeUndefined<Lenient<String>>,
+    /// New source, or `null`.
+    source: MaybeUndefined<Lenient<String>>,
+}
+
+impl ZonePatchBody {
+    fn into_domain(self) -> Result<ZonePatch, Vec<crate::domain::FieldViolation>> {
+        let mut v = Violations::default();
+        let patch = ZonePatch {
+            code: take_patch("code", self.code, false, &mut v).flatten(),
+            name: take_patch("name", self.name, false, &mut v).flatten(),
+            kind: take_patch("kind", self.kind, false, &mut v).flatten(),
+            province: take_patch("province", self.province, false, &mut v).flatten(),
+            parent_id: take_patch("parent_id", self.parent_id, true, &mut v),
+            total_area_m2: take_patch("total_area_m2", self.total_area_m2, false, &mut v)
+                .flatten()
+                .map(|a| a.0),
+            industrial_service_area_m2: take_patch(
+                "industrial_service_area_m2",
+                self.industrial_service_area_m2,
+                true,
+                &mut v,
+            )
+            .map(|o| o.map(|a| a.0)),
+            developer: take_patch("developer", self.developer, true, &mut v),
+            term_start: take_patch("term_start", self.term_start, true, &mut v)
+                .map(|o| o.map(|d| d.0)),
+            term_end: take_patch("term_end", self.term_end, true, &mut v).map(|o| o.map(|d| d.0)),
+            status: take_patch("status", self.status, false, &mut v).flatten(),
+            figures_as_of: take_patch("figures_as_of", self.figures_as_of, true, &mut v),
+            source: take_patch("source", self.source, true, &mut v),
+        };
+        v.finish().map(|()| patch)
+    }
+}
+
+/// A page of zones.
+#[derive(Object, Debug)]
+#[oai(rename = "ZoneList")]
+pub struct ZoneList {
+    /// The zones of this page, oldest first.
+    items: Vec<ZoneView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+enum ZoneCreated {
+    /// The zone was registered.
+    #[oai(status = 201)]
+    Created(
+        Json<ZoneView>,
+        /// Address of the new zone.
+        #[oai(header = "Location")]
+        String,
+        /// Version tag, for `If-Match` on later updates.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum ZoneFound {
+    /// The zone.
+    #[oai(status = 200)]
+    Ok(
+        Json<ZoneView>,
+        /// Version tag, for `If-Match` on updates.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+impl ZoneFound {
+    fn of(zone: Zone) -> Self {
+        let tag = etag(zone.version);
+        Self::Ok(Json(zone.into()), tag)
+    }
+}
+
+const SCOPE: &str = "zones";
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Zones")]
+impl ZonesApi {
+    /// List zones
+    ///
+    /// Zones in the order they were registered, a page at a time. Filter by kind, status or the
+    /// economic zone they lie in.
+    #[oai(path = "/zones", method = "get", operation_id = "list_zones")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Only zones of this kind.
+        kind: Query<Option<ZoneKind>>,
+        /// Only zones in this status.
+        status: Query<Option<ZoneStatus>>,
+        /// Only zones inside this economic zone.
+        parent_id: Query<Option<Uuid>>,
+    ) -> Result<Json<ZoneList>, ListError> {
+        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let filter = ZoneFilter {
+            kind: kind.0,
+            status: status.0,
+            parent_id: parent_id.0,
+        };
+        let page = service::zones::list(&state.db, &filter, after, u64::from(limit.0)).await?;
+        Ok(Json(ZoneList {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
+        }))
+    }
+
+    /// Register a zone
+    ///
+    /// Codes are unique (409 names `code` when taken). Areas are in m² with at most two decimals.
+    #[oai(path = "/zones", method = "post", operation_id = "create_zone")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        body: Json<ZoneCreate>,
+    ) -> Result<ZoneCreated, CreateError> {
+        let data = body
+            .0
+            .into_domain()
+            .map_err(crate::error::ServiceError::Validation)?;
+        let zone = service::zones::create(&state.db, data).await?;
+        let location = format!("/api/v1/zones/{}", zone.id);
+        let tag = etag(zone.version);
+        Ok(ZoneCreated::Created(Json(zone.into()), location, tag))
+    }
+
+    /// Get a zone
+    #[oai(path = "/zones/:id", method = "get", operation_id = "get_zone")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        /// Zone id.
+        id: Path<Uuid>,
+    ) -> Result<ZoneFound, ReadError> {
+        Ok(ZoneFound::of(service::zones::get(&state.db, id.0).await?))
+    }
+
+    /// Change a zone
+    ///
+    /// Send the ETag you read in `If-Match`; a stale one gets 412 and changes nothing. Every rule
+    /// is checked on the zone as it would be after the change.
+    #[oai(path = "/zones/:id", method = "patch", operation_id = "update_zone")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        /// Zone id.
+        id: Path<Uuid>,
+        /// The ETag of the version you read (or `*` to overwrite whatever is current).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<ZonePatchBody>,
+    ) -> Result<ZoneFound, UpdateError> {
+        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let patch = body
+            .0
+            .into_domain()
+            .map_err(crate::error::ServiceError::Validation)?;
+        let zone = service::zones::update(&state.db, id.0, &precondition, patch).await?;
+        Ok(ZoneFound::of(zone))
+    }
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}

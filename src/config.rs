@@ -1,0 +1,359 @@
+//! Settings from the environment, optionally from a TOML file first (the environment wins).
+//!
+//! Every setting is documented in the README. A bad setting stops start-up with one line naming it.
+
+use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf};
+
+use url::Url;
+
+/// The service's settings, validated.
+#[derive(Clone)]
+pub struct Settings {
+    /// Address to listen on (`BIND_ADDR`).
+    pub bind_addr: SocketAddr,
+    /// Database URL (`DATABASE_URL`); may hold a password, so never printed whole.
+    pub database_url: String,
+    /// Folder for the embedded database and generated development keys (`DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Public address of the service, used in links and QR codes (`PUBLIC_BASE_URL`).
+    pub public_base_url: Url,
+    /// Log filter, e.g. `info` or `invest_registry=debug,info` (`LOG_LEVEL`).
+    pub log_level: String,
+    /// Log format (`LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// Largest accepted request body in bytes (`MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// Database connection pool size (`DATABASE_MAX_CONNECTIONS`).
+    pub database_max_connections: u32,
+    /// Seconds to let requests in flight finish on shutdown (`SHUTDOWN_GRACE_SECONDS`).
+    pub shutdown_grace_seconds: u64,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// A setting that could not be used. Displays as one line naming the setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {setting}: {message}")]
+pub struct ConfigError {
+    /// The environment variable (or TOML key in upper case) at fault.
+    pub setting: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(setting: &str, message: impl Into<String>) -> Self {
+        Self {
+            setting: setting.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every setting name, so a typo in the TOML file is reported rather than ignored.
+const KNOWN: &[&str] = &[
+    "BIND_ADDR",
+    "DATABASE_URL",
+    "DATA_DIR",
+    "PUBLIC_BASE_URL",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "MAX_BODY_BYTES",
+    "DATABASE_MAX_CONNECTIONS",
+    "SHUTDOWN_GRACE_SECONDS",
+];
+
+impl Settings {
+    /// Reads the process environment, after the TOML file named by `CONFIG_FILE` (or `file`).
+    pub fn from_env(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| KNOWN.contains(&k.as_str()) || k == "CONFIG_FILE")
+            .collect();
+        let file = file.or_else(|| env.get("CONFIG_FILE").map(PathBuf::from));
+        let file_text = match &file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new(
+                    "CONFIG_FILE",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?),
+            None => None,
+        };
+        Self::from_sources(file_text.as_deref(), &env)
+    }
+
+    /// Builds settings from an optional TOML text and a map of environment variables.
+    pub fn from_sources(
+        toml_text: Option<&str>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let mut values: HashMap<String, String> = HashMap::new();
+        if let Some(text) = toml_text {
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                ConfigError::new("CONFIG_FILE", e.message().to_owned())
+            })?;
+            for (key, value) in table {
+                let name = key.to_ascii_uppercase();
+                if !KNOWN.contains(&name.as_str()) {
+                    return Err(ConfigError::new(
+                        &name,
+                        "unknown setting in the configuration file",
+                    ));
+                }
+                let text = match value {
+                    toml::Value::String(s) => s,
+                    toml::Value::Integer(i) => i.to_string(),
+                    other => {
+                        return Err(ConfigError::new(
+                            &name,
+                            format!(
+                                "expected a string or an integer, found {}",
+                                other.type_str()
+                            ),
+                        ));
+                    }
+                };
+                values.insert(name, text);
+            }
+        }
+        for (k, v) in env {
+            if KNOWN.contains(&k.as_str()) {
+                values.insert(k.clone(), v.clone());
+            }
+        }
+        let get = |name: &str| values.get(name).map(|s| s.trim()).filter(|s| !s.is_empty());
+
+        let bind_addr: SocketAddr = match get("BIND_ADDR") {
+            Some(v) => v.parse().map_err(|_| {
+                ConfigError::new(
+                    "BIND_ADDR",
+                    format!("'{v}' is not an address like 127.0.0.1:8080"),
+                )
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or("./data"));
+        let database_url = match get("DATABASE_URL") {
+            Some(v) => {
+                if !(v.starts_with("sqlite:")
+                    || v.starts_with("postgres://")
+                    || v.starts_with("postgresql://"))
+                {
+                    return Err(ConfigError::new(
+                        "DATABASE_URL",
+                        "must start with sqlite:, postgres:// or postgresql://",
+                    ));
+                }
+                v.to_owned()
+            }
+            None => default_sqlite_url(&data_dir),
+        };
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            Some(v) => parse_base_url(v)?,
+            None => parse_base_url(&format!("http://{bind_addr}"))?,
+        };
+        let log_level = get("LOG_LEVEL").unwrap_or("info").to_owned();
+        tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| {
+            ConfigError::new(
+                "LOG_LEVEL",
+                format!("'{log_level}' is not a log filter: {e}"),
+            )
+        })?;
+        let log_format = match get("LOG_FORMAT").unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("'{other}' is not text or json"),
+                ));
+            }
+        };
+        let max_body_bytes = parse_number(
+            get("MAX_BODY_BYTES"),
+            "MAX_BODY_BYTES",
+            1024 * 1024,
+            1024,
+            256 * 1024 * 1024,
+        )?;
+        let database_max_connections = parse_number(
+            get("DATABASE_MAX_CONNECTIONS"),
+            "DATABASE_MAX_CONNECTIONS",
+            10,
+            1,
+            1000,
+        )?;
+        let shutdown_grace_seconds = parse_number(
+            get("SHUTDOWN_GRACE_SECONDS"),
+            "SHUTDOWN_GRACE_SECONDS",
+            10,
+            0,
+            3600,
+        )?;
+        Ok(Self {
+            bind_addr,
+            database_url,
+            data_dir,
+            public_base_url,
+            log_level,
+            log_format,
+            max_body_bytes,
+            database_max_connections,
+            shutdown_grace_seconds,
+        })
+    }
+
+    /// True when the database is the embedded SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// The database URL with any password replaced, safe to log.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind_addr", &self.bind_addr)
+            .field("database_url", &self.database_url_redacted())
+            .field("data_dir", &self.data_dir)
+            .field("public_base_url", &self.public_base_url.as_str())
+            .field("log_level", &self.log_level)
+            .field("log_format", &self.log_format)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("database_max_connections", &self.database_max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The embedded default: a SQLite file in the data folder, created on first run.
+pub fn default_sqlite_url(data_dir: &std::path::Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("registry.sqlite").display()
+    )
+}
+
+fn parse_base_url(v: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(v)
+        .map_err(|e| ConfigError::new("PUBLIC_BASE_URL", format!("'{v}' is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(ConfigError::new(
+            "PUBLIC_BASE_URL",
+            "must be an http or https URL with a host",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(
+            "PUBLIC_BASE_URL",
+            "must not have a query or fragment",
+        ));
+    }
+    Ok(url)
+}
+
+fn parse_number<T>(
+    v: Option<&str>,
+    name: &str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    match v {
+        None => Ok(default),
+        Some(text) => match text.parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            _ => Err(ConfigError::new(
+                name,
+                format!("'{text}' is not a whole number from {min} to {max}"),
+            )),
+        },
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://./data/registry.sqlite?mode=rwc");
+        assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert!(s.is_sqlite());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let s = Settings::from_sources(
+            Some("bind_addr = \"0.0.0.0:9000\"\nmax_body_bytes = 2048\n"),
+            &env(&[("BIND_ADDR", "127.0.0.1:9001")]),
+        )
+        .unwrap();
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1:9001");
+        assert_eq!(s.max_body_bytes, 2048);
+    }
+
+    #[test]
+    fn bad_settings_are_named_in_one_line() {
+        let cases = [
+            (env(&[("BIND_ADDR", "nowhere")]), "BIND_ADDR"),
+            (env(&[("DATABASE_URL", "mysql://x")]), "DATABASE_URL"),
+            (env(&[("PUBLIC_BASE_URL", "ftp://x")]), "PUBLIC_BASE_URL"),
+            (env(&[("LOG_FORMAT", "xml")]), "LOG_FORMAT"),
+            (env(&[("LOG_LEVEL", "[[[")]), "LOG_LEVEL"),
+            (env(&[("MAX_BODY_BYTES", "-1")]), "MAX_BODY_BYTES"),
+        ];
+        for (e, name) in cases {
+            let err = Settings::from_sources(None, &e).unwrap_err();
+            assert_eq!(err.setting, name);
+            assert!(!err.to_string().contains('\n'));
+        }
+        let err = Settings::from_sources(Some("bind_adr = \"x\""), &env(&[])).unwrap_err();
+        assert_eq!(err.setting, "BIND_ADR");
+    }
+
+    #[test]
+    fn passwords_are_never_printed() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[("DATABASE_URL", "postgres://app:s3cret@db/registry")]),
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("s3cret"));
+        assert!(printed.contains("***"));
+    }
+}

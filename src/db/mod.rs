@@ -1,0 +1,107 @@
+//! The only code that speaks sea-orm. Functions take `&impl ConnectionTrait` so they work inside a
+//! transaction; database errors are classified here, by kind, never by message text.
+
+pub mod parcels;
+pub mod zones;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlErr,
+    Statement, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+/// Opens the pool. SQLite gets the settings that make it a real embedded database: WAL, a busy
+/// timeout (concurrent writers wait instead of failing), foreign keys, `synchronous = NORMAL`.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = std::path::Path::new(&path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .synchronous(SqliteSynchronous::Normal)
+        });
+    Database::connect(opts).await
+}
+
+/// The file path inside a `sqlite:` URL, if it names a file.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// Arbitrary constant naming the advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK: i64 = 0x1A7E_5EED_2026;
+
+/// Applies pending migrations. On PostgreSQL several instances may start at once: a transaction-
+/// scoped advisory lock lets one migrate while the others wait, then find nothing pending.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK.into()],
+            ))
+            .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// Rolls back `steps` migrations (all when `None`).
+pub async fn migrate_down(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), DbErr> {
+    Migrator::down(db, steps).await
+}
+
+/// Every migration with whether it is applied, oldest first.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    let applied: Vec<String> = Migrator::get_applied_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|m| {
+            let name = m.name().to_owned();
+            let done = applied.contains(&name);
+            (name, done)
+        })
+        .collect())
+}
+
+/// Checks that the database answers.
+pub async fn ping(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// True when the error is a unique-constraint violation (same on SQLite and PostgreSQL).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// A row that holds a value the domain does not know: the database was edited by hand.
+pub(crate) fn corrupt(table: &str, column: &str, value: &str) -> DbErr {
+    DbErr::Custom(format!("{table}.{column} holds an unknown value '{value}'"))
+}

@@ -1,0 +1,77 @@
+//! The one error type the API layer sees from the service layer.
+
+use crate::domain::FieldViolation;
+
+/// What went wrong in a use case. The API layer maps each variant to one HTTP status, in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The addressed resource does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// Kind of resource, e.g. "zone".
+        entity: &'static str,
+        /// The identifier that was asked for.
+        id: String,
+    },
+    /// A query, path or header parameter is malformed.
+    #[error("parameter {name} is invalid: {message}")]
+    BadParameter {
+        /// The parameter as the client named it.
+        name: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The input breaks one or more rules; nothing was changed.
+    #[error("validation failed")]
+    Validation(Vec<FieldViolation>),
+    /// The request conflicts with the current state (duplicate code, state machine).
+    #[error("{detail}")]
+    Conflict {
+        /// What conflicts, for people.
+        detail: String,
+        /// The fields involved, if any.
+        violations: Vec<FieldViolation>,
+    },
+    /// An update carried no `If-Match` header.
+    #[error("If-Match header is required")]
+    PreconditionRequired,
+    /// An update carried an `If-Match` that is no longer current.
+    #[error("the resource has changed since it was read (current ETag {current})")]
+    PreconditionFailed {
+        /// The current ETag, so the client can re-read.
+        current: String,
+    },
+    /// A dependency (database) is unavailable or failed; the cause is logged, never shown.
+    #[error("unexpected failure")]
+    Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ServiceError {
+    /// A validation failure of one field.
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldViolation::new(field, code, message)])
+    }
+
+    /// A not-found error for an entity addressed by a uuid.
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Unexpected(Box::new(err))
+    }
+}
+
+impl From<sea_orm::TransactionError<ServiceError>> for ServiceError {
+    fn from(err: sea_orm::TransactionError<ServiceError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(e) => e.into(),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}

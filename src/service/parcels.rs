@@ -1,0 +1,132 @@
+//! Parcel use cases.
+
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use uuid::Uuid;
+
+use super::{Page, Precondition, finish};
+use crate::{
+    db::{self, parcels::ParcelFilter},
+    domain::{
+        FieldViolation, Violations,
+        parcel::{Parcel, ParcelData, ParcelPatch},
+        zone::Zone,
+    },
+    error::ServiceError,
+};
+
+/// Adds a parcel to a zone.
+#[tracing::instrument(skip_all, fields(zone.id = %zone_id, parcel.lot_code = %data.lot_code))]
+pub async fn create(
+    db: &DatabaseConnection,
+    zone_id: Uuid,
+    mut data: ParcelData,
+) -> Result<Parcel, ServiceError> {
+    let txn = db.begin().await?;
+    let zone = db::zones::find(&txn, zone_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("zone", zone_id))?;
+    data.normalize();
+    check(&zone, &data)?;
+    let parcel = match db::parcels::insert(&txn, Uuid::now_v7(), zone_id, &data, Utc::now()).await {
+        Ok(p) => p,
+        Err(e) if db::is_unique_violation(&e) => return Err(duplicate_lot(&zone, &data.lot_code)),
+        Err(e) => return Err(e.into()),
+    };
+    txn.commit().await?;
+    tracing::info!(parcel.id = %parcel.id, "parcel created");
+    Ok(parcel)
+}
+
+/// One parcel.
+pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Parcel, ServiceError> {
+    db::parcels::find(db, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("parcel", id))
+}
+
+/// A page of a zone's parcels; 404 when the zone does not exist.
+pub async fn list(
+    db: &DatabaseConnection,
+    zone_id: Uuid,
+    filter: &ParcelFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<Parcel>, ServiceError> {
+    if db::zones::find(db, zone_id).await?.is_none() {
+        return Err(ServiceError::not_found("zone", zone_id));
+    }
+    let rows = db::parcels::list(db, zone_id, filter, after, limit + 1).await?;
+    Ok(Page::from_overfetch(rows, limit, |p| p.id))
+}
+
+/// Applies a partial update if the client's ETag is current.
+#[tracing::instrument(skip_all, fields(parcel.id = %id))]
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    precondition: &Precondition,
+    patch: ParcelPatch,
+) -> Result<Parcel, ServiceError> {
+    let txn = db.begin().await?;
+    let current = db::parcels::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("parcel", id))?;
+    precondition.check(current.version)?;
+    let zone = db::zones::find(&txn, current.zone_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("zone", current.zone_id))?;
+    let mut data = current.data.clone();
+    patch.apply(&mut data);
+    data.normalize();
+    check(&zone, &data)?;
+    if data == current.data {
+        return Ok(current);
+    }
+    match db::parcels::update(&txn, id, current.version, &data, Utc::now()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(ServiceError::PreconditionFailed {
+                current: super::etag(current.version + 1),
+            });
+        }
+        Err(e) if db::is_unique_violation(&e) => return Err(duplicate_lot(&zone, &data.lot_code)),
+        Err(e) => return Err(e.into()),
+    }
+    let parcel = db::parcels::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("parcel", id))?;
+    txn.commit().await?;
+    tracing::info!(parcel.version = parcel.version, "parcel updated");
+    Ok(parcel)
+}
+
+fn check(zone: &Zone, data: &ParcelData) -> Result<(), ServiceError> {
+    let mut v = Violations::default();
+    v.extend_from(validator::Validate::validate(data));
+    if data.area_m2 > zone.data.total_area_m2 {
+        v.push(FieldViolation::new(
+            "area_m2",
+            "exceeds_zone",
+            format!(
+                "must not exceed the zone's total area ({})",
+                zone.data.total_area_m2
+            ),
+        ));
+    }
+    finish(v)
+}
+
+fn duplicate_lot(zone: &Zone, lot: &str) -> ServiceError {
+    ServiceError::Conflict {
+        detail: format!(
+            "zone {} already has a parcel with lot code {lot}",
+            zone.data.code
+        ),
+        violations: vec![FieldViolation::new(
+            "lot_code",
+            "duplicate",
+            "is already used in this zone",
+        )],
+    }
+}

@@ -1,0 +1,148 @@
+//! Builds the application state and the HTTP app; the one place where everything is wired.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use poem::{
+    Endpoint, EndpointExt, Route, Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use sea_orm::DatabaseConnection;
+
+use crate::{api, api::middleware::Edge, config::Settings, db};
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The settings the service started with.
+    pub settings: Arc<Settings>,
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database {url}: {source}")]
+    Database {
+        /// The URL, password redacted.
+        url: String,
+        /// The cause.
+        source: sea_orm::DbErr,
+    },
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Demo data could not be loaded.
+    #[error("loading demo data: {0}")]
+    Demo(String),
+    /// The server stopped with an error.
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+impl AppState {
+    /// Connects to the database and applies pending migrations.
+    pub async fn connect(settings: Settings) -> Result<Self, StartupError> {
+        let url = settings.database_url_redacted();
+        let db = db::connect(&settings.database_url, settings.database_max_connections)
+            .await
+            .map_err(|source| StartupError::Database {
+                url: url.clone(),
+                source,
+            })?;
+        db::migrate_up(&db)
+            .await
+            .map_err(|source| StartupError::Database { url, source })?;
+        Ok(Self {
+            db,
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> impl Endpoint + 'static {
+    let max_body = state.settings.max_body_bytes;
+    let api = api::service();
+    let spec_json = api.spec_endpoint();
+    let spec_yaml = api.spec_endpoint_yaml();
+    let docs = api.swagger_ui();
+    let routes = Route::new()
+        .at("/api/v1/openapi.json", spec_json)
+        .at("/api/v1/openapi.yaml", spec_yaml)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .data(state);
+    Edge::new(routes, max_body)
+}
+
+/// Binds the configured address and serves until SIGINT or SIGTERM, then lets requests in flight
+/// finish within the grace period.
+pub async fn serve(state: AppState) -> Result<(), StartupError> {
+    let settings = state.settings.clone();
+    let acceptor = TcpListener::bind(settings.bind_addr)
+        .into_acceptor()
+        .await
+        .map_err(|source| StartupError::Bind {
+            addr: settings.bind_addr,
+            source,
+        })?;
+    tracing::info!(
+        bind_addr = %settings.bind_addr,
+        public_base_url = %settings.public_base_url,
+        database = %settings.database_url_redacted(),
+        "invest-registry listening; API docs at /docs"
+    );
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            app(state),
+            shutdown_signal(),
+            Some(Duration::from_secs(settings.shutdown_grace_seconds)),
+        )
+        .await
+        .map_err(StartupError::Serve)?;
+    tracing::info!("invest-registry stopped");
+    Ok(())
+}
+
+/// Serves on an ephemeral loopback port in the background; for tests and benchmarks.
+pub async fn spawn(state: AppState) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| std::io::Error::other("no local address"))?;
+    let handle = tokio::spawn(async move {
+        let _ = Server::new_with_acceptor(acceptor).run(app(state)).await;
+    });
+    Ok((addr, handle))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

@@ -19,6 +19,13 @@ struct Health {
 }
 
 #[derive(ApiResponse)]
+enum LiveResponse {
+    /// The process is up.
+    #[oai(status = 200)]
+    Live(Json<Health>),
+}
+
+#[derive(ApiResponse)]
 enum ReadyResponse {
     /// Ready: the database answers.
     #[oai(status = 200)]
@@ -34,11 +41,11 @@ impl HealthApi {
     ///
     /// Answers 200 as long as the process serves HTTP; checks nothing else.
     #[oai(path = "/healthz", method = "get", operation_id = "healthz")]
-    async fn healthz(&self) -> Json<Health> {
-        Json(Health {
+    async fn healthz(&self) -> LiveResponse {
+        LiveResponse::Live(Json(Health {
             status: "ok".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-        })
+        }))
     }
 
     /// Readiness: the service can serve requests

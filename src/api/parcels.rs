@@ -155,6 +155,13 @@ pub struct ParcelList {
 }
 
 #[derive(ApiResponse)]
+enum ParcelsListed {
+    /// A page of the zone's parcels.
+    #[oai(status = 200)]
+    Ok(Json<ParcelList>),
+}
+
+#[derive(ApiResponse)]
 enum ParcelCreated {
     /// The parcel was registered.
     #[oai(status = 201)]
@@ -204,7 +211,7 @@ impl ParcelsApi {
         &self,
         state: Data<&AppState>,
         /// Zone id.
-        id: Path<Uuid>,
+        id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
         #[oai(
             default = "default_limit",
@@ -217,18 +224,24 @@ impl ParcelsApi {
         land_use: Query<Option<LandUse>>,
         /// Only parcels in this status.
         status: Query<Option<ParcelStatus>>,
-    ) -> Result<Json<ParcelList>, ListError> {
+    ) -> Result<ParcelsListed, ListError> {
         let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
         let filter = ParcelFilter {
             land_use: land_use.0,
             status: status.0,
         };
-        let page =
-            service::parcels::list(&state.db, id.0, &filter, after, u64::from(limit.0)).await?;
-        Ok(Json(ParcelList {
+        let page = service::parcels::list(
+            &state.db,
+            id.0.param("id")?,
+            &filter,
+            after,
+            u64::from(limit.0),
+        )
+        .await?;
+        Ok(ParcelsListed::Ok(Json(ParcelList {
             items: page.items.into_iter().map(Into::into).collect(),
             next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        }))
+        })))
     }
 
     /// Register a parcel in a zone
@@ -244,11 +257,11 @@ impl ParcelsApi {
         &self,
         state: Data<&AppState>,
         /// Zone id.
-        id: Path<Uuid>,
+        id: Path<Lenient<Uuid>>,
         body: Json<ParcelCreate>,
     ) -> Result<ParcelCreated, CreateError> {
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
-        let parcel = service::parcels::create(&state.db, id.0, data).await?;
+        let parcel = service::parcels::create(&state.db, id.0.param("id")?, data).await?;
         let location = format!("/api/v1/parcels/{}", parcel.id);
         let tag = etag(parcel.version);
         Ok(ParcelCreated::Created(Json(parcel.into()), location, tag))
@@ -260,10 +273,10 @@ impl ParcelsApi {
         &self,
         state: Data<&AppState>,
         /// Parcel id.
-        id: Path<Uuid>,
+        id: Path<Lenient<Uuid>>,
     ) -> Result<ParcelFound, ReadError> {
         Ok(ParcelFound::of(
-            service::parcels::get(&state.db, id.0).await?,
+            service::parcels::get(&state.db, id.0.param("id")?).await?,
         ))
     }
 
@@ -279,7 +292,7 @@ impl ParcelsApi {
         &self,
         state: Data<&AppState>,
         /// Parcel id.
-        id: Path<Uuid>,
+        id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
@@ -287,7 +300,8 @@ impl ParcelsApi {
     ) -> Result<ParcelFound, UpdateError> {
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
-        let parcel = service::parcels::update(&state.db, id.0, &precondition, patch).await?;
+        let parcel =
+            service::parcels::update(&state.db, id.0.param("id")?, &precondition, patch).await?;
         Ok(ParcelFound::of(parcel))
     }
 }

@@ -266,6 +266,17 @@ impl<T: ParseFromJSON> ParseFromJSON for Lenient<T> {
     }
 }
 
+impl<T: ParseFromParameter> ParseFromParameter for Lenient<T> {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Ok(Lenient(T::parse_from_parameter(value).map_err(|e| {
+            FieldTypeError {
+                missing: false,
+                message: strip_type_prefix(e.into_message()),
+            }
+        })))
+    }
+}
+
 impl<T: ToJSON> ToJSON for Lenient<T> {
     fn to_json(&self) -> Option<Value> {
         self.0.as_ref().ok().and_then(ToJSON::to_json)
@@ -282,6 +293,17 @@ impl<T> Lenient<T> {
                 None
             }
         }
+    }
+}
+
+impl<T> Lenient<T> {
+    /// The value of a path parameter, or a 400 naming it.
+    pub fn param(self, name: &'static str) -> Result<T, crate::error::ServiceError> {
+        self.0
+            .map_err(|e| crate::error::ServiceError::BadParameter {
+                name,
+                message: e.message,
+            })
     }
 }
 

@@ -249,6 +249,13 @@ pub struct ZoneList {
 }
 
 #[derive(ApiResponse)]
+enum ZonesListed {
+    /// A page of zones.
+    #[oai(status = 200)]
+    Ok(Json<ZoneList>),
+}
+
+#[derive(ApiResponse)]
 enum ZoneCreated {
     /// The zone was registered.
     #[oai(status = 201)]
@@ -308,7 +315,7 @@ impl ZonesApi {
         status: Query<Option<ZoneStatus>>,
         /// Only zones inside this economic zone.
         parent_id: Query<Option<Uuid>>,
-    ) -> Result<Json<ZoneList>, ListError> {
+    ) -> Result<ZonesListed, ListError> {
         let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
         let filter = ZoneFilter {
             kind: kind.0,
@@ -316,10 +323,10 @@ impl ZonesApi {
             parent_id: parent_id.0,
         };
         let page = service::zones::list(&state.db, &filter, after, u64::from(limit.0)).await?;
-        Ok(Json(ZoneList {
+        Ok(ZonesListed::Ok(Json(ZoneList {
             items: page.items.into_iter().map(Into::into).collect(),
             next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        }))
+        })))
     }
 
     /// Register a zone
@@ -347,9 +354,11 @@ impl ZonesApi {
         &self,
         state: Data<&AppState>,
         /// Zone id.
-        id: Path<Uuid>,
+        id: Path<Lenient<Uuid>>,
     ) -> Result<ZoneFound, ReadError> {
-        Ok(ZoneFound::of(service::zones::get(&state.db, id.0).await?))
+        Ok(ZoneFound::of(
+            service::zones::get(&state.db, id.0.param("id")?).await?,
+        ))
     }
 
     /// Change a zone
@@ -361,7 +370,7 @@ impl ZonesApi {
         &self,
         state: Data<&AppState>,
         /// Zone id.
-        id: Path<Uuid>,
+        id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
@@ -372,7 +381,8 @@ impl ZonesApi {
             .0
             .into_domain()
             .map_err(crate::error::ServiceError::Validation)?;
-        let zone = service::zones::update(&state.db, id.0, &precondition, patch).await?;
+        let zone =
+            service::zones::update(&state.db, id.0.param("id")?, &precondition, patch).await?;
         Ok(ZoneFound::of(zone))
     }
 }

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlErr,
-    Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -65,8 +66,23 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
             Migrator::up(&txn, None).await?;
             txn.commit().await
         }
-        _ => Migrator::up(db, None).await,
+        _ => {
+            let txn = begin_write(db).await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
     }
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing when a read
+/// transaction cannot be upgraded; on PostgreSQL it is an ordinary transaction.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Rolls back `steps` migrations (all when `None`).

@@ -1,7 +1,7 @@
 //! Parcel use cases.
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{Page, Precondition, finish};
@@ -22,7 +22,7 @@ pub async fn create(
     zone_id: Uuid,
     mut data: ParcelData,
 ) -> Result<Parcel, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let zone = db::zones::find(&txn, zone_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("zone", zone_id))?;
@@ -68,7 +68,7 @@ pub async fn update(
     precondition: &Precondition,
     patch: ParcelPatch,
 ) -> Result<Parcel, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let current = db::parcels::find(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("parcel", id))?;

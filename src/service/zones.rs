@@ -1,7 +1,7 @@
 //! Zone use cases.
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{Page, Precondition, finish};
@@ -21,7 +21,7 @@ pub async fn create(db: &DatabaseConnection, mut data: ZoneData) -> Result<Zone,
     let mut v = Violations::default();
     v.extend_from(data.check());
     finish(v)?;
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     check_parent(&txn, None, &data).await?;
     let zone = match db::zones::insert(&txn, Uuid::now_v7(), &data, Utc::now()).await {
         Ok(z) => z,
@@ -59,7 +59,7 @@ pub async fn update(
     precondition: &Precondition,
     patch: ZonePatch,
 ) -> Result<Zone, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let current = db::zones::find(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("zone", id))?;

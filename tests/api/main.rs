@@ -1,1 +1,10 @@
+//! Integration tests: one binary, one module per resource. Each test starts the real app on its
+//! own database: SQLite by default, PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod errors;
+mod health;
+mod helpers;
+mod migrations;
+mod openapi;
+mod parcels;
+mod zones;

@@ -1,0 +1,146 @@
+//! The framework's own failures come out as problem+json too, and change nothing.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, assert_problem, error_fields, zone_body};
+
+#[tokio::test]
+async fn malformed_json_gets_400_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_zone("KCN-NDH").await;
+    let before = app.snapshot().await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/zones"))
+        .header("content-type", "application/json")
+        .body("{\"code\": \"KCN-X\", ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 400, "bad-request").await;
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_refused_rather_than_ignored() {
+    let app = TestApp::spawn().await;
+    let mut body = zone_body("KCN-X");
+    body["totl_area_m2"] = json!(5);
+    let problem = assert_problem(app.post("/api/v1/zones", &body).await, 400, "bad-request").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("totl_area_m2"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_gets_415() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/zones"))
+        .header("content-type", "text/plain")
+        .body(zone_body("KCN-X").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 415, "unsupported-media-type").await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/zones"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 415, "unsupported-media-type").await;
+    assert_eq!(app.snapshot().await["zones"]["items"], json!([]));
+}
+
+#[tokio::test]
+async fn an_unknown_route_gets_404() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/api/v1/nothing-here").await, 404, "not-found").await;
+    assert_problem(app.get("/favicon.php").await, 404, "not-found").await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_gets_405_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let zone = app.create_zone("KCN-NDH").await;
+    let before = app.snapshot().await;
+    let path = format!("/api/v1/zones/{}", zone["id"].as_str().unwrap());
+    let resp = app.client.delete(app.url(&path)).send().await.unwrap();
+    assert_problem(resp, 405, "method-not-allowed").await;
+    let resp = app
+        .client
+        .put(app.url(&path))
+        .json(&zone_body("KCN-NDH"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 405, "method-not-allowed").await;
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_whether_or_not_its_length_is_declared() {
+    let app = TestApp::spawn().await;
+    let mut body = zone_body("KCN-X");
+    body["source"] = json!("x".repeat(70_000));
+    let resp = app.post("/api/v1/zones", &body).await;
+    assert_problem(resp, 413, "payload-too-large").await;
+
+    // Chunked, with no Content-Length: the limit still holds.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..20).map(|_| Ok(vec![b' '; 8192])).collect();
+    let stream = futures_util::stream::iter(chunks);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/zones"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 413, "payload-too-large").await;
+    assert_eq!(app.snapshot().await["zones"]["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_chunked_body_under_the_limit_is_accepted() {
+    let app = TestApp::spawn().await;
+    let bytes = zone_body("KCN-X").to_string().into_bytes();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        bytes.chunks(16).map(|c| Ok(c.to_vec())).collect();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/zones"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_named() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=500", "limit"),
+        ("limit=abc", "limit"),
+        ("parent_id=x", "parent_id"),
+    ] {
+        let resp = app.get(&format!("/api/v1/zones?{query}")).await;
+        let problem = assert_problem(resp, 400, "bad-request").await;
+        assert_eq!(
+            error_fields(&problem),
+            [format!("{field}:invalid_parameter")],
+            "{query}"
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! The test harness: a fresh app and database per test.
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use invest_registry::{config::Settings, startup};
+use reqwest::{Method, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// The variable that switches the suite to PostgreSQL: a URL of a server and a database the
+/// harness may connect to in order to create and drop one database per test, e.g.
+/// `postgres://postgres@127.0.0.1:5432/test`.
+pub const PG_VAR: &str = "TEST_DATABASE_URL";
+
+/// One test's database, removed when dropped.
+pub enum TestDb {
+    /// A SQLite file in a temporary folder.
+    Sqlite { dir: tempfile::TempDir, url: String },
+    /// A PostgreSQL database created for this test.
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDb {
+    /// Creates an empty database for one test.
+    pub async fn create() -> Self {
+        match std::env::var(PG_VAR).ok().filter(|v| !v.trim().is_empty()) {
+            None => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("registry.sqlite").display()
+                );
+                TestDb::Sqlite { dir, url }
+            }
+            Some(admin_url) => {
+                let name = format!("ir_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("{PG_VAR} is set but PostgreSQL does not answer: {e}")
+                });
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = with_database(&admin_url, &name);
+                TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                }
+            }
+        }
+    }
+
+    /// The URL the app connects to.
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    /// The folder for data files.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        match self {
+            TestDb::Sqlite { dir, .. } => dir.path().to_owned(),
+            TestDb::Postgres { .. } => std::env::temp_dir(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        admin.close().await.ok();
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let mut u = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+/// A running app on its own database.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its database, for assertions that need to look underneath the API.
+    pub db: DatabaseConnection,
+    /// HTTP client.
+    pub client: reqwest::Client,
+    handle: tokio::task::JoinHandle<()>,
+    // Declared last: dropped after the server and pool.
+    test_db: std::sync::Arc<TestDb>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// Settings for a test app.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let env: HashMap<String, String> = [
+        ("DATABASE_URL", db.url().to_owned()),
+        ("DATA_DIR", db.data_dir().display().to_string()),
+        ("DATABASE_MAX_CONNECTIONS", "5".to_owned()),
+        ("MAX_BODY_BYTES", "65536".to_owned()),
+        ("PUBLIC_BASE_URL", "http://verify.test".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Settings::from_sources(None, &env).expect("test settings")
+}
+
+impl TestApp {
+    /// A fresh app on a fresh, migrated database.
+    pub async fn spawn() -> Self {
+        let test_db = std::sync::Arc::new(TestDb::create().await);
+        Self::start(test_db).await
+    }
+
+    /// A second instance sharing this one's database, as behind a load balancer.
+    pub async fn sibling(&self) -> Self {
+        Self::start(self.test_db.clone()).await
+    }
+
+    async fn start(test_db: std::sync::Arc<TestDb>) -> Self {
+        let state = startup::AppState::connect(test_settings(&test_db))
+            .await
+            .expect("app connects and migrates");
+        let db = state.db.clone();
+        let (addr, handle) = startup::spawn(state).await.expect("app listens");
+        Self {
+            addr,
+            db,
+            client: reqwest::Client::new(),
+            handle,
+            test_db,
+        }
+    }
+
+    /// The backend the suite runs on.
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Absolute URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POST a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// PATCH a JSON body with an optional If-Match.
+    pub async fn patch(&self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
+        let mut req = self
+            .client
+            .request(Method::PATCH, self.url(path))
+            .json(body);
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Creates a zone from `zone_body(code)`, returns its JSON.
+    pub async fn create_zone(&self, code: &str) -> Value {
+        self.create_zone_with(zone_body(code)).await
+    }
+
+    /// Creates a zone from a body, returns its JSON; panics unless 201.
+    pub async fn create_zone_with(&self, body: Value) -> Value {
+        let resp = self.post("/api/v1/zones", &body).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "{}",
+            resp.text().await.unwrap()
+        );
+        resp.json().await.unwrap()
+    }
+
+    /// Creates a parcel in a zone, returns its JSON; panics unless 201.
+    pub async fn create_parcel(&self, zone_id: &str, lot: &str, area: f64) -> Value {
+        let resp = self
+            .post(
+                &format!("/api/v1/zones/{zone_id}/parcels"),
+                &json!({"lot_code": lot, "area_m2": area, "land_use": "industrial"}),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "{}",
+            resp.text().await.unwrap()
+        );
+        resp.json().await.unwrap()
+    }
+
+    /// Everything a client can see of zones and parcels, to prove a refused request changed nothing.
+    pub async fn snapshot(&self) -> Value {
+        let zones: Value = self
+            .get("/api/v1/zones?limit=200")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut parcels = Vec::new();
+        for z in zones["items"].as_array().unwrap() {
+            let id = z["id"].as_str().unwrap();
+            let p: Value = self
+                .get(&format!("/api/v1/zones/{id}/parcels?limit=200"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            parcels.push(p);
+        }
+        json!({"zones": zones, "parcels": parcels})
+    }
+}
+
+/// A valid zone body (KCN Nam Đông Hà's published figures) with the given code.
+pub fn zone_body(code: &str) -> Value {
+    json!({
+        "code": code,
+        "name": "Khu công nghiệp Nam Đông Hà",
+        "kind": "industrial_park",
+        "province": "Quảng Trị",
+        "total_area_m2": 987540,
+        "industrial_service_area_m2": 700000.5,
+        "status": "operating",
+        "figures_as_of": "2022",
+        "source": "iipvietnam.com"
+    })
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn assert_problem(resp: Response, status: u16, kind: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let request_id = resp.headers().get("x-request-id").cloned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["type"], format!("/problems/{kind}"), "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_ref().and_then(|v| v.to_str().ok()),
+        "the problem quotes the request id of its response"
+    );
+    body
+}
+
+/// The fields named in a problem's `errors[]`, as `field:code`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    format!(
+                        "{}:{}",
+                        e["field"].as_str().unwrap(),
+                        e["code"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,94 @@
+//! The committed spec is generated from the code; these tests fail on drift.
+//! Regenerate with `UPDATE_OPENAPI=1 cargo test --test api openapi`.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+fn committed_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json")
+}
+
+#[test]
+fn the_committed_spec_matches_the_code() {
+    let generated = invest_registry::api::spec_json();
+    let path = committed_path();
+    if std::env::var("UPDATE_OPENAPI").is_ok() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let diff = similar::TextDiff::from_lines(&committed, &generated);
+        let shown: String = diff
+            .unified_diff()
+            .context_radius(2)
+            .header(
+                "openapi/openapi.json (committed)",
+                "generated from the code",
+            )
+            .to_string()
+            .lines()
+            .take(120)
+            .collect::<Vec<_>>()
+            .join("\n");
+        panic!(
+            "openapi/openapi.json is stale. Regenerate it with\n    UPDATE_OPENAPI=1 cargo test --test api openapi\n\n{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_served_spec_equals_the_committed_file() {
+    let app = TestApp::spawn().await;
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(committed_path()).unwrap()).unwrap();
+    let served: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert_eq!(served, committed);
+    let yaml = app.get("/api/v1/openapi.yaml").await.text().await.unwrap();
+    let served_yaml: Value = serde_yaml::from_str(&yaml).unwrap();
+    assert_eq!(served_yaml, committed);
+}
+
+#[test]
+fn every_operation_is_described_and_documents_its_errors() {
+    let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/zones"));
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name} has a summary"
+            );
+            assert!(op["operationId"].is_string(), "{name} has an operationId");
+            let responses = op["responses"].as_object().unwrap();
+            for (status, resp) in responses {
+                assert!(
+                    resp["description"].as_str().is_some_and(|s| !s.is_empty()),
+                    "{name} {status}"
+                );
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        resp["content"]["application/problem+json"].is_object(),
+                        "{name} {status} is problem+json"
+                    );
+                }
+            }
+            if path.starts_with("/api/") {
+                assert!(
+                    responses.contains_key("400") && responses.contains_key("500"),
+                    "{name}"
+                );
+            }
+            if method == "patch" {
+                for s in ["404", "412", "422", "428"] {
+                    assert!(responses.contains_key(s), "{name} documents {s}");
+                }
+            }
+        }
+    }
+}

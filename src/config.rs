@@ -27,6 +27,11 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Seconds to let requests in flight finish on shutdown (`SHUTDOWN_GRACE_SECONDS`).
     pub shutdown_grace_seconds: u64,
+    /// Password of the first `admin` on an empty installation (`BOOTSTRAP_ADMIN_PASSWORD`);
+    /// generated and printed once when absent. Never printed by `Debug`.
+    pub bootstrap_admin_password: Option<String>,
+    /// Lifetime of a staff session token in minutes (`TOKEN_TTL_MINUTES`).
+    pub token_ttl_minutes: u64,
 }
 
 /// How log lines are written.
@@ -68,6 +73,8 @@ const KNOWN: &[&str] = &[
     "MAX_BODY_BYTES",
     "DATABASE_MAX_CONNECTIONS",
     "SHUTDOWN_GRACE_SECONDS",
+    "BOOTSTRAP_ADMIN_PASSWORD",
+    "TOKEN_TTL_MINUTES",
 ];
 
 impl Settings {
@@ -197,7 +204,25 @@ impl Settings {
             0,
             3600,
         )?;
+        let bootstrap_admin_password = get("BOOTSTRAP_ADMIN_PASSWORD").map(str::to_owned);
+        if let Some(p) = &bootstrap_admin_password
+            && p.chars().count() < 12
+        {
+            return Err(ConfigError::new(
+                "BOOTSTRAP_ADMIN_PASSWORD",
+                "must be at least 12 characters",
+            ));
+        }
+        let token_ttl_minutes = parse_number(
+            get("TOKEN_TTL_MINUTES"),
+            "TOKEN_TTL_MINUTES",
+            480,
+            1,
+            7 * 24 * 60,
+        )?;
         Ok(Self {
+            bootstrap_admin_password,
+            token_ttl_minutes,
             bind_addr,
             database_url,
             data_dir,
@@ -232,6 +257,7 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("database_max_connections", &self.database_max_connections)
+            .field("token_ttl_minutes", &self.token_ttl_minutes)
             .finish_non_exhaustive()
     }
 }

@@ -32,6 +32,18 @@ pub enum ServiceError {
         /// The fields involved, if any.
         violations: Vec<FieldViolation>,
     },
+    /// No valid credentials: missing, wrong, expired or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("too many attempts; retry after {retry_after} s")]
+    TooManyRequests {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// An update carried no `If-Match` header.
     #[error("If-Match header is required")]
     PreconditionRequired,

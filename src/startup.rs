@@ -38,8 +38,8 @@ pub enum StartupError {
         /// The cause.
         source: std::io::Error,
     },
-    /// Demo data could not be loaded.
-    #[error("loading demo data: {0}")]
+    /// Start-up data (bootstrap admin, demo data) could not be written.
+    #[error("{0}")]
     Demo(String),
     /// The server stopped with an error.
     #[error("server: {0}")]
@@ -59,6 +59,25 @@ impl AppState {
         db::migrate_up(&db)
             .await
             .map_err(|source| StartupError::Database { url, source })?;
+        match crate::service::users::bootstrap(&db, settings.bootstrap_admin_password.clone()).await
+        {
+            Ok(Some(password)) => {
+                // Shown once, on the operator's terminal, never through the log.
+                eprintln!(
+                    "\n  First start: created user 'admin' with password: {password}\n  \
+                     It is shown only now. Sign in and change it, or set BOOTSTRAP_ADMIN_PASSWORD.\n"
+                );
+                tracing::warn!(
+                    "bootstrap admin created with a generated password (printed once on stderr)"
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(StartupError::Demo(format!(
+                    "creating the bootstrap admin: {e}"
+                )));
+            }
+        }
         Ok(Self {
             db,
             settings: Arc::new(settings),

@@ -1,5 +1,8 @@
 //! sea-orm entities of the investment registry. Entities only: rules live in the service crate's
 //! `domain` module, queries in its `db` module.
 
+pub mod audit_event;
 pub mod parcel;
+pub mod session;
+pub mod user;
 pub mod zone;

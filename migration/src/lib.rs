@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_zones_and_parcels;
+mod m20261129_000002_users_sessions_audit;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -12,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_zones_and_parcels::Migration)]
+        vec![
+            Box::new(m20261129_000001_zones_and_parcels::Migration),
+            Box::new(m20261129_000002_users_sessions_audit::Migration),
+        ]
     }
 }

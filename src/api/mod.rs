@@ -1,12 +1,16 @@
 //! The HTTP API (poem-openapi): one file per tag. Handlers extract, convert to domain values, call
 //! one service function and map the result; they hold no business rules.
 
+pub mod audit;
+pub mod auth;
 pub mod health;
 pub mod middleware;
 pub mod pagination;
 pub mod parcels;
 pub mod problem;
+pub mod security;
 pub mod types;
+pub mod users;
 pub mod zones;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -23,15 +27,35 @@ pub enum ApiTags {
     Zones,
     /// Land parcels (lots) inside zones.
     Parcels,
+    /// Staff sign-in, sign-out and the current user.
+    Auth,
+    /// Staff accounts (admin).
+    Users,
+    /// The hash-chained audit log (admin).
+    Audit,
 }
 
 /// Every API of the service, for serving and for generating the spec.
-pub type Apis = (health::HealthApi, zones::ZonesApi, parcels::ParcelsApi);
+pub type Apis = (
+    health::HealthApi,
+    auth::AuthApi,
+    zones::ZonesApi,
+    parcels::ParcelsApi,
+    users::UsersApi,
+    audit::AuditApi,
+);
 
 /// The OpenAPI service: the same value serves requests and writes `openapi/openapi.json`.
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (health::HealthApi, zones::ZonesApi, parcels::ParcelsApi),
+        (
+            health::HealthApi,
+            auth::AuthApi,
+            zones::ZonesApi,
+            parcels::ParcelsApi,
+            users::UsersApi,
+            audit::AuditApi,
+        ),
         "Investment Registry API",
         env!("CARGO_PKG_VERSION"),
     )

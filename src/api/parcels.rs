@@ -15,6 +15,7 @@ use super::{
     pagination::{self, DEFAULT_LIMIT},
     parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
+    security::StaffAuth,
     types::{AreaM2, Lenient, take_optional, take_patch},
 };
 use crate::{
@@ -207,9 +208,15 @@ impl ParcelsApi {
         method = "get",
         operation_id = "list_parcels"
     )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query parameter is its own extractor, so the spec documents it"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
+        // Any signed-in staff member may read.
+        _auth: StaffAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
@@ -256,12 +263,14 @@ impl ParcelsApi {
     async fn create(
         &self,
         state: Data<&AppState>,
+        auth: StaffAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         body: Json<ParcelCreate>,
     ) -> Result<ParcelCreated, CreateError> {
+        let ctx = auth.context_for(EDITORS)?;
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
-        let parcel = service::parcels::create(&state.db, id.0.param("id")?, data).await?;
+        let parcel = service::parcels::create(&state.db, &ctx, id.0.param("id")?, data).await?;
         let location = format!("/api/v1/parcels/{}", parcel.id);
         let tag = etag(parcel.version);
         Ok(ParcelCreated::Created(Json(parcel.into()), location, tag))
@@ -272,6 +281,8 @@ impl ParcelsApi {
     async fn get(
         &self,
         state: Data<&AppState>,
+        // Any signed-in staff member may read.
+        _auth: StaffAuth,
         /// Parcel id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<ParcelFound, ReadError> {
@@ -291,6 +302,7 @@ impl ParcelsApi {
     async fn update(
         &self,
         state: Data<&AppState>,
+        auth: StaffAuth,
         /// Parcel id.
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
@@ -298,13 +310,21 @@ impl ParcelsApi {
         if_match: Header<Option<String>>,
         body: Json<ParcelPatchBody>,
     ) -> Result<ParcelFound, UpdateError> {
+        let ctx = auth.context_for(EDITORS)?;
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let parcel =
-            service::parcels::update(&state.db, id.0.param("id")?, &precondition, patch).await?;
+            service::parcels::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
+                .await?;
         Ok(ParcelFound::of(parcel))
     }
 }
+
+/// Who may change registry data.
+const EDITORS: &[crate::domain::auth::Role] = &[
+    crate::domain::auth::Role::Officer,
+    crate::domain::auth::Role::Admin,
+];
 
 fn default_limit() -> u32 {
     DEFAULT_LIMIT

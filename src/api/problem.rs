@@ -62,6 +62,12 @@ pub const KINDS: &[(&str, u16, &str)] = &[
         400,
         "Yêu cầu không đúng định dạng (Malformed request)",
     ),
+    (
+        "unauthorized",
+        401,
+        "Chưa đăng nhập hoặc phiên đã hết hạn (Unauthorized)",
+    ),
+    ("forbidden", 403, "Không có quyền thực hiện (Forbidden)"),
     ("not-found", 404, "Không tìm thấy (Not found)"),
     (
         "method-not-allowed",
@@ -93,6 +99,11 @@ pub const KINDS: &[(&str, u16, &str)] = &[
         "precondition-required",
         428,
         "Thiếu điều kiện If-Match (Precondition required)",
+    ),
+    (
+        "too-many-requests",
+        429,
+        "Quá nhiều yêu cầu (Too many requests)",
     ),
     ("internal", 500, "Lỗi hệ thống (Internal error)"),
     (
@@ -187,6 +198,12 @@ impl From<ServiceError> for Problem {
             ServiceError::Conflict { detail, violations } => {
                 Problem::new("conflict", detail).with_errors(violations)
             }
+            ServiceError::Unauthorized(detail) => Problem::new("unauthorized", detail),
+            ServiceError::Forbidden(detail) => Problem::new("forbidden", detail),
+            ServiceError::TooManyRequests { retry_after } => Problem::new(
+                "too-many-requests",
+                format!("too many attempts; try again in {retry_after} seconds"),
+            ),
             ServiceError::PreconditionRequired => Problem::new(
                 "precondition-required",
                 "send the ETag you read in an If-Match header, so concurrent changes are not lost",
@@ -217,7 +234,8 @@ impl IntoResponse for Problem {
 }
 
 /// Declares an `ApiResponse` enum of problem responses for a group of operations. Every enum also
-/// documents 400 (malformed request) and 500 (internal error), which any operation can return.
+/// documents 400 (malformed request), 401 and 403 (authentication and roles) and 500 (internal
+/// error), which any protected operation can return.
 macro_rules! problem_responses {
     ($(#[$meta:meta])* $name:ident { $($status:literal $variant:ident $doc:literal),* $(,)? }) => {
         $(#[$meta])*
@@ -226,6 +244,12 @@ macro_rules! problem_responses {
             /// Malformed request: unreadable JSON, a wrong parameter, a wrong content type.
             #[oai(status = 400, content_type = "application/problem+json")]
             BadRequest(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+            /// No valid bearer token: missing, wrong, expired or revoked.
+            #[oai(status = 401, content_type = "application/problem+json")]
+            Unauthorized(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+            /// Signed in, but no role that allows this.
+            #[oai(status = 403, content_type = "application/problem+json")]
+            Forbidden(poem_openapi::payload::Json<$crate::api::problem::Problem>),
             $(
                 #[doc = $doc]
                 #[oai(status = $status, content_type = "application/problem+json")]
@@ -240,6 +264,8 @@ macro_rules! problem_responses {
             fn from(p: $crate::api::problem::Problem) -> Self {
                 match p.status {
                     400 => Self::BadRequest(poem_openapi::payload::Json(p)),
+                    401 => Self::Unauthorized(poem_openapi::payload::Json(p)),
+                    403 => Self::Forbidden(poem_openapi::payload::Json(p)),
                     $($status => Self::$variant(poem_openapi::payload::Json(p)),)*
                     500 => Self::Internal(poem_openapi::payload::Json(p)),
                     other => {
@@ -257,6 +283,8 @@ macro_rules! problem_responses {
         }
     };
 }
+
+pub(crate) use problem_responses;
 
 problem_responses! {
     /// Errors of reading one resource.

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::domain::{
     FieldViolation, Violations,
     area::{Area, AreaError, MAX_AREA_M2},
+    auth::Role,
     parcel::{LandUse, ParcelStatus},
     zone::{ZoneKind, ZoneStatus},
 };
@@ -83,6 +84,11 @@ macro_rules! api_enum {
     };
 }
 
+api_enum!(
+    Role,
+    "Role",
+    "Staff role: `clerk` (dossier intake), `officer` (registry data, certificate drafts), `approver` (issue, adjust, suspend, revoke), `admin` (users, keys, catalogues)."
+);
 api_enum!(
     ZoneKind,
     "ZoneKind",

@@ -15,6 +15,7 @@ use super::{
     pagination::{self, DEFAULT_LIMIT},
     parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
+    security::StaffAuth,
     types::{AreaM2, Date, Lenient, take_optional, take_patch},
 };
 use crate::{
@@ -298,9 +299,15 @@ impl ZonesApi {
     /// Zones in the order they were registered, a page at a time. Filter by kind, status or the
     /// economic zone they lie in.
     #[oai(path = "/zones", method = "get", operation_id = "list_zones")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query parameter is its own extractor, so the spec documents it"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
+        // Any signed-in staff member may read.
+        _auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
             default = "default_limit",
@@ -336,13 +343,15 @@ impl ZonesApi {
     async fn create(
         &self,
         state: Data<&AppState>,
+        auth: StaffAuth,
         body: Json<ZoneCreate>,
     ) -> Result<ZoneCreated, CreateError> {
+        let ctx = auth.context_for(EDITORS)?;
         let data = body
             .0
             .into_domain()
             .map_err(crate::error::ServiceError::Validation)?;
-        let zone = service::zones::create(&state.db, data).await?;
+        let zone = service::zones::create(&state.db, &ctx, data).await?;
         let location = format!("/api/v1/zones/{}", zone.id);
         let tag = etag(zone.version);
         Ok(ZoneCreated::Created(Json(zone.into()), location, tag))
@@ -353,6 +362,8 @@ impl ZonesApi {
     async fn get(
         &self,
         state: Data<&AppState>,
+        // Any signed-in staff member may read.
+        _auth: StaffAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<ZoneFound, ReadError> {
@@ -369,6 +380,7 @@ impl ZonesApi {
     async fn update(
         &self,
         state: Data<&AppState>,
+        auth: StaffAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
@@ -376,16 +388,23 @@ impl ZonesApi {
         if_match: Header<Option<String>>,
         body: Json<ZonePatchBody>,
     ) -> Result<ZoneFound, UpdateError> {
+        let ctx = auth.context_for(EDITORS)?;
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body
             .0
             .into_domain()
             .map_err(crate::error::ServiceError::Validation)?;
-        let zone =
-            service::zones::update(&state.db, id.0.param("id")?, &precondition, patch).await?;
+        let zone = service::zones::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
+            .await?;
         Ok(ZoneFound::of(zone))
     }
 }
+
+/// Who may change registry data.
+const EDITORS: &[crate::domain::auth::Role] = &[
+    crate::domain::auth::Role::Officer,
+    crate::domain::auth::Role::Admin,
+];
 
 fn default_limit() -> u32 {
     DEFAULT_LIMIT

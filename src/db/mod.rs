@@ -1,7 +1,9 @@
 //! The only code that speaks sea-orm. Functions take `&impl ConnectionTrait` so they work inside a
 //! transaction; database errors are classified here, by kind, never by message text.
 
+pub mod audit;
 pub mod parcels;
+pub mod users;
 pub mod zones;
 
 use std::time::Duration;

@@ -10,6 +10,7 @@ use crate::{
     db,
     domain::{
         area::Area,
+        auth::Context,
         parcel::{LandUse, ParcelData, ParcelStatus},
         zone::{ZoneData, ZoneKind, ZoneStatus},
     },
@@ -69,6 +70,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, ServiceError> 
     let file: ZonesFile =
         serde_json::from_str(ZONES_JSON).map_err(|e| ServiceError::Unexpected(Box::new(e)))?;
     let mut summary = DemoSummary::default();
+    let ctx = Context::system("demo");
     // Economic zones first, so parks can name them as parents.
     let mut records = file.zones;
     records.sort_by_key(|r| r.parent.is_some());
@@ -103,7 +105,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, ServiceError> 
             figures_as_of: r.as_of.map(|y| y.to_string()),
             source: r.source,
         };
-        service::zones::create(db, data).await?;
+        service::zones::create(db, &ctx, data).await?;
         summary.zones_created += 1;
     }
 
@@ -125,7 +127,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, ServiceError> 
                 status: ParcelStatus::Available,
                 note: Some(SAMPLE_NOTE.to_owned()),
             };
-            service::parcels::create(db, ndh.id, data).await?;
+            service::parcels::create(db, &ctx, ndh.id, data).await?;
             summary.parcels_created += 1;
         }
     }

@@ -1,6 +1,8 @@
 //! Validated domain types and rules. No I/O, no HTTP, no database.
 
 pub mod area;
+pub mod audit;
+pub mod auth;
 pub mod parcel;
 pub mod text;
 pub mod zone;

@@ -1,6 +1,8 @@
 //! Use cases. Each opens and commits its own transaction and returns `Result<_, ServiceError>`.
 
+pub mod audit;
 pub mod parcels;
+pub mod users;
 pub mod zones;
 
 use uuid::Uuid;

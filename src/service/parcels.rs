@@ -4,11 +4,13 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::users::require;
 use super::{Page, Precondition, finish};
 use crate::{
-    db::{self, parcels::ParcelFilter},
+    db::{self, audit::NewEvent, parcels::ParcelFilter},
     domain::{
         FieldViolation, Violations,
+        auth::{Context, Role},
         parcel::{Parcel, ParcelData, ParcelPatch},
         zone::Zone,
     },
@@ -19,9 +21,11 @@ use crate::{
 #[tracing::instrument(skip_all, fields(zone.id = %zone_id, parcel.lot_code = %data.lot_code))]
 pub async fn create(
     db: &DatabaseConnection,
+    ctx: &Context,
     zone_id: Uuid,
     mut data: ParcelData,
 ) -> Result<Parcel, ServiceError> {
+    require(ctx, EDITORS)?;
     let txn = db::begin_write(db).await?;
     let zone = db::zones::find(&txn, zone_id)
         .await?
@@ -33,6 +37,7 @@ pub async fn create(
         Err(e) if db::is_unique_violation(&e) => return Err(duplicate_lot(&zone, &data.lot_code)),
         Err(e) => return Err(e.into()),
     };
+    audit(&txn, ctx, "parcel.create", None, &parcel).await?;
     txn.commit().await?;
     tracing::info!(parcel.id = %parcel.id, "parcel created");
     Ok(parcel)
@@ -64,10 +69,12 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(parcel.id = %id))]
 pub async fn update(
     db: &DatabaseConnection,
+    ctx: &Context,
     id: Uuid,
     precondition: &Precondition,
     patch: ParcelPatch,
 ) -> Result<Parcel, ServiceError> {
+    require(ctx, EDITORS)?;
     let txn = db::begin_write(db).await?;
     let current = db::parcels::find(&txn, id)
         .await?
@@ -96,9 +103,49 @@ pub async fn update(
     let parcel = db::parcels::find(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("parcel", id))?;
+    audit(&txn, ctx, "parcel.update", Some(&current), &parcel).await?;
     txn.commit().await?;
     tracing::info!(parcel.version = parcel.version, "parcel updated");
     Ok(parcel)
+}
+
+/// Who may change parcels.
+const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
+
+/// The parcel as recorded in the audit log.
+fn parcel_json(p: &Parcel) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "zone_id": p.zone_id,
+        "lot_code": p.data.lot_code,
+        "area_dm2": p.data.area_m2.dm2(),
+        "land_use": p.data.land_use.as_str(),
+        "status": p.data.status.as_str(),
+        "note": p.data.note,
+        "version": p.version,
+    })
+}
+
+async fn audit(
+    conn: &impl sea_orm::ConnectionTrait,
+    ctx: &Context,
+    action: &str,
+    before: Option<&Parcel>,
+    after: &Parcel,
+) -> Result<(), ServiceError> {
+    db::audit::append(
+        conn,
+        ctx,
+        NewEvent {
+            action,
+            entity_type: "parcel",
+            entity_id: after.id.to_string(),
+            before: before.map(parcel_json),
+            after: Some(parcel_json(after)),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn check(zone: &Zone, data: &ParcelData) -> Result<(), ServiceError> {

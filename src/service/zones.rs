@@ -4,11 +4,13 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::users::require;
 use super::{Page, Precondition, finish};
 use crate::{
-    db::{self, zones::ZoneFilter},
+    db::{self, audit::NewEvent, zones::ZoneFilter},
     domain::{
         FieldViolation, Violations,
+        auth::{Context, Role},
         zone::{Zone, ZoneData, ZonePatch},
     },
     error::ServiceError,
@@ -16,7 +18,12 @@ use crate::{
 
 /// Registers a new zone.
 #[tracing::instrument(skip_all, fields(zone.code = %data.code))]
-pub async fn create(db: &DatabaseConnection, mut data: ZoneData) -> Result<Zone, ServiceError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    mut data: ZoneData,
+) -> Result<Zone, ServiceError> {
+    require(ctx, EDITORS)?;
     data.normalize();
     let mut v = Violations::default();
     v.extend_from(data.check());
@@ -28,6 +35,7 @@ pub async fn create(db: &DatabaseConnection, mut data: ZoneData) -> Result<Zone,
         Err(e) if db::is_unique_violation(&e) => return Err(duplicate_code(&data.code)),
         Err(e) => return Err(e.into()),
     };
+    audit(&txn, ctx, "zone.create", None, &zone).await?;
     txn.commit().await?;
     tracing::info!(zone.id = %zone.id, "zone created");
     Ok(zone)
@@ -55,10 +63,12 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(zone.id = %id))]
 pub async fn update(
     db: &DatabaseConnection,
+    ctx: &Context,
     id: Uuid,
     precondition: &Precondition,
     patch: ZonePatch,
 ) -> Result<Zone, ServiceError> {
+    require(ctx, EDITORS)?;
     let txn = db::begin_write(db).await?;
     let current = db::zones::find(&txn, id)
         .await?
@@ -106,6 +116,7 @@ pub async fn update(
     let zone = db::zones::find(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("zone", id))?;
+    audit(&txn, ctx, "zone.update", Some(&current), &zone).await?;
     txn.commit().await?;
     tracing::info!(zone.version = zone.version, "zone updated");
     Ok(zone)
@@ -148,6 +159,53 @@ async fn check_parent(
         )),
         Some(_) => Ok(()),
     }
+}
+
+/// Who may change zones.
+const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
+
+/// The zone as recorded in the audit log.
+fn zone_json(z: &Zone) -> serde_json::Value {
+    let d = &z.data;
+    serde_json::json!({
+        "id": z.id,
+        "code": d.code,
+        "name": d.name,
+        "kind": d.kind.as_str(),
+        "province": d.province,
+        "parent_id": d.parent_id,
+        "total_area_dm2": d.total_area_m2.dm2(),
+        "industrial_service_area_dm2": d.industrial_service_area_m2.map(|a| a.dm2()),
+        "developer": d.developer,
+        "term_start": d.term_start,
+        "term_end": d.term_end,
+        "status": d.status.as_str(),
+        "figures_as_of": d.figures_as_of,
+        "source": d.source,
+        "version": z.version,
+    })
+}
+
+async fn audit(
+    conn: &impl sea_orm::ConnectionTrait,
+    ctx: &Context,
+    action: &str,
+    before: Option<&Zone>,
+    after: &Zone,
+) -> Result<(), ServiceError> {
+    db::audit::append(
+        conn,
+        ctx,
+        NewEvent {
+            action,
+            entity_type: "zone",
+            entity_id: after.id.to_string(),
+            before: before.map(zone_json),
+            after: Some(zone_json(after)),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn duplicate_code(code: &str) -> ServiceError {

@@ -11,8 +11,7 @@ async fn malformed_json_gets_400_and_changes_nothing() {
     app.create_zone("KCN-NDH").await;
     let before = app.snapshot().await;
     let resp = app
-        .client
-        .post(app.url("/api/v1/zones"))
+        .authed(reqwest::Method::POST, "/api/v1/zones")
         .header("content-type", "application/json")
         .body("{\"code\": \"KCN-X\", ")
         .send()
@@ -38,8 +37,7 @@ async fn unknown_fields_are_refused_rather_than_ignored() {
 async fn a_wrong_content_type_gets_415() {
     let app = TestApp::spawn().await;
     let resp = app
-        .client
-        .post(app.url("/api/v1/zones"))
+        .authed(reqwest::Method::POST, "/api/v1/zones")
         .header("content-type", "text/plain")
         .body(zone_body("KCN-X").to_string())
         .send()
@@ -47,8 +45,7 @@ async fn a_wrong_content_type_gets_415() {
         .unwrap();
     assert_problem(resp, 415, "unsupported-media-type").await;
     let resp = app
-        .client
-        .post(app.url("/api/v1/zones"))
+        .authed(reqwest::Method::POST, "/api/v1/zones")
         .body("{}")
         .send()
         .await
@@ -70,7 +67,11 @@ async fn a_wrong_method_gets_405_and_changes_nothing() {
     let zone = app.create_zone("KCN-NDH").await;
     let before = app.snapshot().await;
     let path = format!("/api/v1/zones/{}", zone["id"].as_str().unwrap());
-    let resp = app.client.delete(app.url(&path)).send().await.unwrap();
+    let resp = app
+        .authed(reqwest::Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 405, "method-not-allowed").await;
     let resp = app
         .client
@@ -96,8 +97,7 @@ async fn a_body_over_the_limit_gets_413_whether_or_not_its_length_is_declared() 
         (0..20).map(|_| Ok(vec![b' '; 8192])).collect();
     let stream = futures_util::stream::iter(chunks);
     let resp = app
-        .client
-        .post(app.url("/api/v1/zones"))
+        .authed(reqwest::Method::POST, "/api/v1/zones")
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(stream))
         .send()
@@ -114,8 +114,7 @@ async fn a_chunked_body_under_the_limit_is_accepted() {
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         bytes.chunks(16).map(|c| Ok(c.to_vec())).collect();
     let resp = app
-        .client
-        .post(app.url("/api/v1/zones"))
+        .authed(reqwest::Method::POST, "/api/v1/zones")
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
             chunks,

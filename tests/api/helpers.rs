@@ -107,8 +107,17 @@ fn with_database(url: &str, name: &str) -> String {
     u.to_string()
 }
 
+/// The bootstrap admin's password in tests.
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The password of every user the tests create.
+pub const USER_PASSWORD: &str = "a-long-test-password";
+
 /// A running app on its own database.
 pub struct TestApp {
+    /// Bearer token of the bootstrap admin.
+    pub admin_token: String,
+    /// Bearer token of an officer (the default for requests).
+    pub token: String,
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its database, for assertions that need to look underneath the API.
@@ -134,6 +143,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         ("DATABASE_MAX_CONNECTIONS", "5".to_owned()),
         ("MAX_BODY_BYTES", "65536".to_owned()),
         ("PUBLIC_BASE_URL", "http://verify.test".to_owned()),
+        ("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -150,16 +160,29 @@ impl TestApp {
 
     /// A second instance sharing this one's database, as behind a load balancer.
     pub async fn sibling(&self) -> Self {
-        Self::start(self.test_db.clone()).await
+        let mut app = Self::start_server(self.test_db.clone()).await;
+        app.admin_token = self.admin_token.clone();
+        app.token = self.token.clone();
+        app
     }
 
     async fn start(test_db: std::sync::Arc<TestDb>) -> Self {
+        let mut app = Self::start_server(test_db).await;
+        app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
+        app.create_user("officer", &["officer"]).await;
+        app.token = app.login("officer", USER_PASSWORD).await;
+        app
+    }
+
+    async fn start_server(test_db: std::sync::Arc<TestDb>) -> Self {
         let state = startup::AppState::connect(test_settings(&test_db))
             .await
             .expect("app connects and migrates");
         let db = state.db.clone();
         let (addr, handle) = startup::spawn(state).await.expect("app listens");
         Self {
+            admin_token: String::new(),
+            token: String::new(),
             addr,
             db,
             client: reqwest::Client::new(),
@@ -178,35 +201,89 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// GET a path.
-    pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+    /// Signs in, returns the bearer token; panics unless 200.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let body = json!({"username": username, "password": password});
+        let resp = self
+            .send_as(None, Method::POST, "/api/v1/auth/login", Some(&body), None)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
+        let body: Value = resp.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
     }
 
-    /// POST a JSON body.
-    pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+    /// Creates a user with roles (as the admin), returns its JSON.
+    pub async fn create_user(&self, username: &str, roles: &[&str]) -> Value {
+        let body = json!({
+            "username": username,
+            "display_name": format!("Cán bộ {username}"),
+            "password": USER_PASSWORD,
+            "roles": roles,
+        });
+        let resp = self
+            .send_as(
+                Some(&self.admin_token),
+                Method::POST,
+                "/api/v1/users",
+                Some(&body),
+                None,
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "create user {username}");
+        resp.json().await.unwrap()
     }
 
-    /// PATCH a JSON body with an optional If-Match.
-    pub async fn patch(&self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
-        let mut req = self
-            .client
-            .request(Method::PATCH, self.url(path))
-            .json(body);
+    /// Creates a user with roles and signs them in, returns the token.
+    pub async fn user_token(&self, username: &str, roles: &[&str]) -> String {
+        self.create_user(username, roles).await;
+        self.login(username, USER_PASSWORD).await
+    }
+
+    /// Any request, with an optional bearer token, JSON body and If-Match.
+    pub async fn send_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
         if let Some(tag) = if_match {
             req = req.header("If-Match", tag);
         }
         req.send().await.expect("request")
+    }
+
+    /// A request builder carrying the officer's token.
+    pub fn authed(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    /// GET a path as the officer.
+    pub async fn get(&self, path: &str) -> Response {
+        self.send_as(Some(&self.token), Method::GET, path, None, None)
+            .await
+    }
+
+    /// POST a JSON body as the officer.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send_as(Some(&self.token), Method::POST, path, Some(body), None)
+            .await
+    }
+
+    /// PATCH a JSON body with an optional If-Match, as the officer.
+    pub async fn patch(&self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
+        self.send_as(Some(&self.token), Method::PATCH, path, Some(body), if_match)
+            .await
     }
 
     /// Creates a zone from `zone_body(code)`, returns its JSON.
@@ -321,4 +398,12 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The database URL and data folder of an app, for running the binary against it.
+pub fn test_settings_for_url(app: &TestApp) -> (String, String) {
+    (
+        app.test_db.url().to_owned(),
+        app.test_db.data_dir().display().to_string(),
+    )
 }

@@ -1,6 +1,9 @@
 //! Integration tests: one binary, one module per resource. Each test starts the real app on its
 //! own database: SQLite by default, PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod audit;
+mod auth;
+mod authorization;
 mod errors;
 mod health;
 mod helpers;

@@ -1,0 +1,166 @@
+//! `/api/v1/auth` and `/api/v1/me`: staff sign-in, sign-out, and who am I.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use uuid::Uuid;
+
+use super::{
+    ApiTags, middleware::current_request_id, problem::problem_responses, security::StaffAuth,
+};
+use crate::{db::users::User, domain::auth::Role, service, startup::AppState};
+
+/// Sign-in and the current user.
+pub struct AuthApi;
+
+/// Credentials.
+#[derive(Object)]
+#[oai(rename = "LoginRequest")]
+pub struct LoginRequest {
+    /// Login name.
+    #[oai(validator(max_length = 64))]
+    username: String,
+    /// Password.
+    #[oai(validator(max_length = 256))]
+    password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new session. The token is shown only in this response.
+#[derive(Object)]
+#[oai(rename = "LoginResponse")]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    /// When the token stops working.
+    expires_at: DateTime<Utc>,
+    /// Who signed in.
+    user: UserView,
+}
+
+/// A staff account.
+#[derive(Object, Debug)]
+#[oai(rename = "User")]
+pub struct UserView {
+    /// Account id.
+    id: Uuid,
+    /// Login name.
+    username: String,
+    /// Full name.
+    display_name: String,
+    /// Roles held.
+    roles: Vec<Role>,
+    /// A disabled account cannot sign in.
+    disabled: bool,
+    /// Sign-in is refused until then (after repeated failures).
+    locked_until: Option<DateTime<Utc>>,
+    /// When the account was created.
+    created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            roles: u.roles,
+            disabled: u.disabled,
+            locked_until: u.locked_until,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+enum LoginOk {
+    /// Signed in.
+    #[oai(status = 200)]
+    Ok(Json<LoginResponse>),
+}
+
+problem_responses! {
+    /// Errors of signing in.
+    LoginError {
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        429 TooManyRequests "The account is locked after repeated failures; try again later.",
+    }
+}
+
+#[derive(ApiResponse)]
+enum LoggedOut {
+    /// The session is closed; the token no longer works.
+    #[oai(status = 204)]
+    Ok,
+}
+
+problem_responses! {
+    /// Errors of operations that only need a signed-in user.
+    SessionError {}
+}
+
+#[derive(ApiResponse)]
+enum Me {
+    /// The signed-in user.
+    #[oai(status = 200)]
+    Ok(Json<UserView>),
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Sign in
+    ///
+    /// Exchanges a username and password for a bearer token. Wrong credentials get 401; after
+    /// repeated failures answers slow down and the account is locked for a while (429).
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: Json<LoginRequest>,
+    ) -> Result<LoginOk, LoginError> {
+        let ttl = Duration::from_secs(state.settings.token_ttl_minutes * 60);
+        let session = service::users::login(
+            &state.db,
+            &body.0.username,
+            &body.0.password,
+            ttl,
+            current_request_id(),
+        )
+        .await?;
+        Ok(LoginOk::Ok(Json(LoginResponse {
+            token: session.token,
+            expires_at: session.expires_at,
+            user: session.user.into(),
+        })))
+    }
+
+    /// Sign out
+    ///
+    /// Revokes the token used for this request.
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+    ) -> Result<LoggedOut, SessionError> {
+        service::users::logout(&state.db, &auth.context(), &auth.0.token).await?;
+        Ok(LoggedOut::Ok)
+    }
+
+    /// Who am I
+    ///
+    /// The signed-in user and their roles.
+    #[oai(path = "/me", method = "get", operation_id = "me")]
+    async fn me(&self, auth: StaffAuth) -> Result<Me, SessionError> {
+        Ok(Me::Ok(Json(auth.0.user.into())))
+    }
+}

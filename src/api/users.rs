@@ -1,0 +1,220 @@
+//! `/api/v1/users`: staff accounts (admin only).
+
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    auth::UserView,
+    pagination::{self, DEFAULT_LIMIT},
+    problem::{CreateError, ListError, problem_responses},
+    security::StaffAuth,
+    types::Lenient,
+};
+use crate::{domain::auth::Role, service, startup::AppState};
+
+/// Staff accounts.
+pub struct UsersApi;
+
+/// A new staff account.
+#[derive(Object)]
+#[oai(rename = "UserCreate", deny_unknown_fields)]
+pub struct UserCreate {
+    /// Login name: 3-64 lower-case letters, digits, `.`, `_`, `-`.
+    username: String,
+    /// Full name, e.g. "Nguyễn Văn An".
+    display_name: String,
+    /// Initial password, at least 12 characters.
+    password: String,
+    /// Roles: `clerk`, `officer`, `approver`, `admin`.
+    roles: Vec<Role>,
+}
+
+/// A new password.
+#[derive(Object)]
+#[oai(rename = "PasswordReset", deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The new password, at least 12 characters. All the user's sessions end.
+    password: String,
+}
+
+/// A page of accounts.
+#[derive(Object, Debug)]
+#[oai(rename = "UserList")]
+pub struct UserList {
+    /// Accounts, oldest first.
+    items: Vec<UserView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+enum UsersListed {
+    /// A page of accounts.
+    #[oai(status = 200)]
+    Ok(Json<UserList>),
+}
+
+#[derive(ApiResponse)]
+enum UserCreated {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<UserView>),
+}
+
+#[derive(ApiResponse)]
+enum UserChanged {
+    /// The account as it is now.
+    #[oai(status = 200)]
+    Ok(Json<UserView>),
+}
+
+problem_responses! {
+    /// Errors of changing an account.
+    UserActionError {
+        404 NotFound "No account has this id.",
+        409 Conflict "The change is not allowed (for example disabling yourself).",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "The password is too short.",
+    }
+}
+
+const SCOPE: &str = "users";
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Users")]
+impl UsersApi {
+    /// List staff accounts
+    #[oai(path = "/users", method = "get", operation_id = "list_users")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<UsersListed, ListError> {
+        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let page = service::users::list(
+            &state.db,
+            &auth.context_for(&[Role::Admin])?,
+            after,
+            u64::from(limit.0),
+        )
+        .await?;
+        Ok(UsersListed::Ok(Json(UserList {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
+        })))
+    }
+
+    /// Create a staff account
+    #[oai(path = "/users", method = "post", operation_id = "create_user")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        body: Json<UserCreate>,
+    ) -> Result<UserCreated, CreateError> {
+        let b = body.0;
+        let user = service::users::create(
+            &state.db,
+            &auth.context_for(&[Role::Admin])?,
+            service::users::NewUser {
+                username: b.username,
+                display_name: b.display_name,
+                password: b.password,
+                roles: b.roles,
+            },
+        )
+        .await?;
+        Ok(UserCreated::Created(Json(user.into())))
+    }
+
+    /// Disable a staff account
+    ///
+    /// The user can no longer sign in and every session of theirs ends at once.
+    #[oai(
+        path = "/users/:id/disable",
+        method = "post",
+        operation_id = "disable_user"
+    )]
+    async fn disable(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Account id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<UserChanged, UserActionError> {
+        let user = service::users::set_disabled(
+            &state.db,
+            &auth.context_for(&[Role::Admin])?,
+            id.0.param("id")?,
+            true,
+        )
+        .await?;
+        Ok(UserChanged::Ok(Json(user.into())))
+    }
+
+    /// Enable a staff account
+    #[oai(
+        path = "/users/:id/enable",
+        method = "post",
+        operation_id = "enable_user"
+    )]
+    async fn enable(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Account id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<UserChanged, UserActionError> {
+        let user = service::users::set_disabled(
+            &state.db,
+            &auth.context_for(&[Role::Admin])?,
+            id.0.param("id")?,
+            false,
+        )
+        .await?;
+        Ok(UserChanged::Ok(Json(user.into())))
+    }
+
+    /// Reset a staff member's password
+    ///
+    /// Sets a new password, clears a lock-out and ends every session of the user.
+    #[oai(
+        path = "/users/:id/reset-password",
+        method = "post",
+        operation_id = "reset_user_password"
+    )]
+    async fn reset_password(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Account id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<PasswordReset>,
+    ) -> Result<UserChanged, UserActionError> {
+        let user = service::users::reset_password(
+            &state.db,
+            &auth.context_for(&[Role::Admin])?,
+            id.0.param("id")?,
+            body.0.password,
+        )
+        .await?;
+        Ok(UserChanged::Ok(Json(user.into())))
+    }
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}

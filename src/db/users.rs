@@ -1,0 +1,266 @@
+//! Staff accounts and their sessions.
+
+use chrono::{DateTime, Utc};
+use entity::{session, user};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::corrupt;
+use crate::domain::auth::{Role, format_roles, parse_roles};
+
+/// A staff account as the service sees it (the password hash stays in the database layer's
+/// [`Credentials`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Account id.
+    pub id: Uuid,
+    /// Login name.
+    pub username: String,
+    /// Full name, for the audit log and certificates.
+    pub display_name: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// A disabled account cannot sign in; its sessions stop working.
+    pub disabled: bool,
+    /// Consecutive failed sign-ins.
+    pub failed_logins: i32,
+    /// Sign-in is refused until then.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Row version.
+    pub version: i32,
+    /// When created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user with the stored password hash, for sign-in only.
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+fn to_user(m: user::Model) -> Result<Credentials, DbErr> {
+    let roles = parse_roles(&m.roles).map_err(|_| corrupt("users", "roles", &m.roles))?;
+    Ok(Credentials {
+        user: User {
+            id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            roles,
+            disabled: m.disabled,
+            failed_logins: m.failed_logins,
+            locked_until: m.locked_until,
+            version: m.version,
+            created_at: m.created_at,
+        },
+        password_hash: m.password_hash,
+    })
+}
+
+/// Inserts an account; a taken username surfaces as a unique violation.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    roles: &[Role],
+    now: DateTime<Utc>,
+) -> Result<User, DbErr> {
+    let am = user::ActiveModel {
+        id: Set(id),
+        username: Set(username.to_owned()),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(password_hash.to_owned()),
+        roles: Set(format_roles(roles)),
+        disabled: Set(false),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    user::Entity::insert(am)
+        .exec_without_returning(conn)
+        .await?;
+    find(conn, id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("user {id} vanished after insert")))
+}
+
+/// One account by id.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, DbErr> {
+    Ok(user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(to_user)
+        .transpose()?
+        .map(|c| c.user))
+}
+
+/// One account with its password hash, by username.
+pub async fn credentials(
+    conn: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<Credentials>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(conn)
+        .await?
+        .map(to_user)
+        .transpose()
+}
+
+/// All accounts by username.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<User>, DbErr> {
+    let mut q = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        q = q.filter(user::Column::Id.gt(after));
+    }
+    q.all(conn)
+        .await?
+        .into_iter()
+        .map(|m| to_user(m).map(|c| c.user))
+        .collect()
+}
+
+/// How many accounts exist.
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    user::Entity::find().count(conn).await
+}
+
+/// Records a failed sign-in and, when asked, locks the account until a time.
+pub async fn record_failure(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    failed_logins: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    let am = user::ActiveModel {
+        failed_logins: Set(failed_logins),
+        locked_until: Set(locked_until),
+        ..Default::default()
+    };
+    user::Entity::update_many()
+        .set(am)
+        .filter(user::Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Changes the account's flags, roles or password hash, bumping its version.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    user: &User,
+    password_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut am = user::ActiveModel {
+        display_name: Set(user.display_name.clone()),
+        roles: Set(format_roles(&user.roles)),
+        disabled: Set(user.disabled),
+        failed_logins: Set(user.failed_logins),
+        locked_until: Set(user.locked_until),
+        version: Set(user.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(hash) = password_hash {
+        am.password_hash = Set(hash.to_owned());
+    }
+    user::Entity::update_many()
+        .set(am)
+        .filter(user::Column::Id.eq(user.id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Stores a new session by its token hash.
+pub async fn insert_session(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let am = session::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        token_hash: Set(token_hash.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+    };
+    session::Entity::insert(am)
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The user of a live session (not expired, not revoked, account enabled).
+pub async fn session_user(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, DbErr> {
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(find(conn, s.user_id).await?.filter(|u| !u.disabled))
+}
+
+/// Revokes a session by token hash; true when one was live.
+pub async fn revoke_session(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let am = session::ActiveModel {
+        revoked_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let res = session::Entity::update_many()
+        .set(am)
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected > 0)
+}
+
+/// Revokes every session of a user (on disable or password reset).
+pub async fn revoke_all_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let am = session::ActiveModel {
+        revoked_at: Set(Some(now)),
+        ..Default::default()
+    };
+    session::Entity::update_many()
+        .set(am)
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,523 @@
+//! Staff accounts: bootstrap, administration, sign-in with throttling and lock-out, sessions.
+
+use std::time::Duration;
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, audit::NewEvent, users::User},
+    domain::{
+        FieldViolation, Violations,
+        auth::{Actor, Context, Role},
+    },
+    error::ServiceError,
+};
+
+/// Failed sign-ins after which the account is locked.
+pub const LOCK_AFTER_FAILURES: i32 = 5;
+/// How long a lock lasts.
+pub const LOCK_MINUTES: i64 = 15;
+/// Minimum password length.
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+/// A new account.
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// Full name.
+    pub display_name: String,
+    /// Initial password.
+    pub password: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session just opened: the token is shown once and stored only as a hash.
+pub struct Session {
+    /// The bearer token.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Whose it is.
+    pub user: User,
+}
+
+fn user_json(u: &User) -> serde_json::Value {
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "roles": u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "disabled": u.disabled,
+    })
+}
+
+/// Hashes a password with Argon2id on the blocking pool.
+async fn hash_password(password: String) -> Result<String, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Unexpected(e.to_string().into()))
+    })
+    .await
+    .map_err(|e| ServiceError::Unexpected(Box::new(e)))?
+}
+
+/// Checks a password against a stored hash on the blocking pool.
+async fn verify_password(password: String, hash: String) -> Result<bool, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed =
+            PasswordHash::new(&hash).map_err(|e| ServiceError::Unexpected(e.to_string().into()))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| ServiceError::Unexpected(Box::new(e)))?
+}
+
+/// SHA-256 hex of a token: what the database keeps.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A random password of 24 letters and digits, for the bootstrap admin.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..24)
+        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn check_new_user(u: &NewUser) -> Result<(), ServiceError> {
+    let mut v = Violations::default();
+    let name_ok = (3..=64).contains(&u.username.len())
+        && u.username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if !name_ok {
+        v.push(FieldViolation::new(
+            "username",
+            "invalid_format",
+            "must be 3-64 characters: lower-case letters, digits, '.', '_', '-'",
+        ));
+    }
+    if u.display_name.trim().is_empty() || u.display_name.chars().count() > 255 {
+        v.push(FieldViolation::new(
+            "display_name",
+            "blank",
+            "must be 1-255 characters",
+        ));
+    }
+    check_password(&u.password, &mut v);
+    if u.roles.is_empty() {
+        v.push(FieldViolation::new(
+            "roles",
+            "required",
+            "must name at least one role",
+        ));
+    }
+    super::finish(v)
+}
+
+fn check_password(password: &str, v: &mut Violations) {
+    if password.chars().count() < MIN_PASSWORD_LEN || password.chars().count() > 256 {
+        v.push(FieldViolation::new(
+            "password",
+            "too_short",
+            format!("must be {MIN_PASSWORD_LEN} to 256 characters"),
+        ));
+    }
+}
+
+/// Creates an account (admin only at the API; the CLI acts as the system).
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    mut new: NewUser,
+) -> Result<User, ServiceError> {
+    require(ctx, &[Role::Admin])?;
+    new.username = new.username.trim().to_ascii_lowercase();
+    new.display_name = crate::domain::text::clean(&new.display_name);
+    check_new_user(&new)?;
+    let hash = hash_password(new.password.clone()).await?;
+    let txn = db::begin_write(db).await?;
+    let user = match db::users::insert(
+        &txn,
+        Uuid::now_v7(),
+        &new.username,
+        &new.display_name,
+        &hash,
+        &new.roles,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(ServiceError::Conflict {
+                detail: format!("the username {} is taken", new.username),
+                violations: vec![FieldViolation::new(
+                    "username",
+                    "duplicate",
+                    "is already taken",
+                )],
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    db::audit::append(
+        &txn,
+        ctx,
+        NewEvent {
+            action: "user.create",
+            entity_type: "user",
+            entity_id: user.id.to_string(),
+            before: None,
+            after: Some(user_json(&user)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Creates the first administrator on an empty installation. Returns the password when it was
+/// generated, so the caller can show it once.
+pub async fn bootstrap(
+    db: &DatabaseConnection,
+    password: Option<String>,
+) -> Result<Option<String>, ServiceError> {
+    if db::users::count(db).await? > 0 {
+        return Ok(None);
+    }
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(generate_password);
+    let result = create(
+        db,
+        &Context::system("bootstrap"),
+        NewUser {
+            username: "admin".to_owned(),
+            display_name: "Quản trị hệ thống (Administrator)".to_owned(),
+            password: password.clone(),
+            roles: vec![Role::Admin],
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(generated.then_some(password)),
+        // Another instance bootstrapped at the same moment.
+        Err(ServiceError::Conflict { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A page of accounts.
+pub async fn list(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<super::Page<User>, ServiceError> {
+    require(ctx, &[Role::Admin])?;
+    let rows = db::users::list(db, after, limit + 1).await?;
+    Ok(super::Page::from_overfetch(rows, limit, |u| u.id))
+}
+
+/// Disables (or re-enables) an account; disabling ends its sessions.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: Uuid,
+    disabled: bool,
+) -> Result<User, ServiceError> {
+    require(ctx, &[Role::Admin])?;
+    if disabled && ctx.actor.id() == Some(id.to_string()) {
+        return Err(ServiceError::Conflict {
+            detail: "you cannot disable your own account".to_owned(),
+            violations: vec![],
+        });
+    }
+    let txn = db::begin_write(db).await?;
+    let before = db::users::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    let mut after = before.clone();
+    after.disabled = disabled;
+    let now = Utc::now();
+    db::users::update(&txn, &after, None, now).await?;
+    if disabled {
+        db::users::revoke_all_sessions(&txn, id, now).await?;
+    }
+    db::audit::append(
+        &txn,
+        ctx,
+        NewEvent {
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            entity_type: "user",
+            entity_id: id.to_string(),
+            before: Some(user_json(&before)),
+            after: Some(user_json(&after)),
+        },
+    )
+    .await?;
+    let user = db::users::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Sets a new password, clears any lock and ends the account's sessions.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: Uuid,
+    password: String,
+) -> Result<User, ServiceError> {
+    require(ctx, &[Role::Admin])?;
+    let mut v = Violations::default();
+    check_password(&password, &mut v);
+    super::finish(v)?;
+    let hash = hash_password(password).await?;
+    let txn = db::begin_write(db).await?;
+    let mut user = db::users::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    user.failed_logins = 0;
+    user.locked_until = None;
+    let now = Utc::now();
+    db::users::update(&txn, &user, Some(&hash), now).await?;
+    db::users::revoke_all_sessions(&txn, id, now).await?;
+    db::audit::append(
+        &txn,
+        ctx,
+        NewEvent {
+            action: "user.reset_password",
+            entity_type: "user",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"password_changed": true, "sessions_revoked": true})),
+        },
+    )
+    .await?;
+    let user = db::users::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Signs in. Wrong username and wrong password get the same answer, after the same work; repeated
+/// failures slow down, then lock the account for a while.
+pub async fn login(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    ttl: Duration,
+    request_id: Option<String>,
+) -> Result<Session, ServiceError> {
+    let refused = || ServiceError::Unauthorized("wrong username or password".to_owned());
+    let username = username.trim().to_ascii_lowercase();
+    let now = Utc::now();
+    let Some(creds) = db::users::credentials(db, &username).await? else {
+        // Spend the same effort as a real check, so timing does not reveal which usernames exist.
+        let _ = verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await;
+        return Err(refused());
+    };
+    let user = creds.user;
+    if let Some(until) = user.locked_until
+        && until > now
+    {
+        return Err(ServiceError::TooManyRequests {
+            retry_after: (until - now).num_seconds().max(1) as u64,
+        });
+    }
+    let ok = verify_password(password.to_owned(), creds.password_hash).await?;
+    if !ok || user.disabled {
+        if !ok {
+            let failures = user.failed_logins + 1;
+            let locked_until = (failures >= LOCK_AFTER_FAILURES)
+                .then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
+            db::users::record_failure(
+                db,
+                user.id,
+                if locked_until.is_some() { 0 } else { failures },
+                locked_until,
+            )
+            .await?;
+            // Slow down: each consecutive failure waits a little longer before answering.
+            tokio::time::sleep(Duration::from_millis(
+                150 * failures.min(LOCK_AFTER_FAILURES) as u64,
+            ))
+            .await;
+        }
+        return Err(refused());
+    }
+    let token = new_token("irs_");
+    let expires_at =
+        now + chrono::Duration::from_std(ttl).unwrap_or_else(|_| chrono::Duration::hours(8));
+    let ctx = Context {
+        actor: Actor::User {
+            id: user.id,
+            username: user.username.clone(),
+            roles: user.roles.clone(),
+        },
+        request_id,
+    };
+    let txn = db::begin_write(db).await?;
+    if user.failed_logins != 0 || user.locked_until.is_some() {
+        db::users::record_failure(&txn, user.id, 0, None).await?;
+    }
+    db::users::insert_session(&txn, user.id, &token_hash(&token), now, expires_at).await?;
+    db::audit::append(
+        &txn,
+        &ctx,
+        NewEvent {
+            action: "session.open",
+            entity_type: "user",
+            entity_id: user.id.to_string(),
+            before: None,
+            after: Some(json!({"expires_at": db::audit::format_time(expires_at)})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Session {
+        token,
+        expires_at,
+        user,
+    })
+}
+
+/// Ends the session of a token.
+pub async fn logout(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    token: &str,
+) -> Result<(), ServiceError> {
+    let txn = db::begin_write(db).await?;
+    if db::users::revoke_session(&txn, &token_hash(token), Utc::now()).await? {
+        db::audit::append(
+            &txn,
+            ctx,
+            NewEvent {
+                action: "session.close",
+                entity_type: "user",
+                entity_id: ctx.actor.id().unwrap_or_default(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The user behind a bearer token, if the session is live.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<User>, ServiceError> {
+    Ok(db::users::session_user(db, &token_hash(token), Utc::now()).await?)
+}
+
+/// Refuses unless the actor holds one of the roles.
+pub fn require(ctx: &Context, roles: &[Role]) -> Result<(), ServiceError> {
+    if ctx.actor.has_any(roles) {
+        Ok(())
+    } else {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Err(ServiceError::Forbidden(format!(
+            "this needs the role {}",
+            names.join(" or ")
+        )))
+    }
+}
+
+/// Four eyes: whoever prepared something cannot also approve it. The rule lives here, in the
+/// service layer, so no client can skip it.
+pub fn ensure_four_eyes(prepared_by: Uuid, approver: &Actor) -> Result<(), ServiceError> {
+    match approver {
+        Actor::User { id, .. } if *id == prepared_by => Err(ServiceError::Forbidden(
+            "four eyes: the person who prepared this cannot approve it".to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// An Argon2id hash of a random string, verified against when the username does not exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W8x5RkU4O8sH3QzvBfQmP0x1gkYxR3Y5c8xNqQ2o2nE";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preparer_cannot_approve_but_another_user_can() {
+        let drafter = Uuid::now_v7();
+        let same = Actor::User {
+            id: drafter,
+            username: "a".into(),
+            roles: vec![Role::Approver],
+        };
+        let other = Actor::User {
+            id: Uuid::now_v7(),
+            username: "b".into(),
+            roles: vec![Role::Approver],
+        };
+        assert!(matches!(
+            ensure_four_eyes(drafter, &same),
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(ensure_four_eyes(drafter, &other).is_ok());
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_stored_hashed() {
+        let a = new_token("irs_");
+        let b = new_token("irs_");
+        assert_ne!(a, b);
+        assert!(a.len() > 40);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn the_dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

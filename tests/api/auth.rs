@@ -1,0 +1,261 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ADMIN_PASSWORD, TestApp, USER_PASSWORD, assert_problem, error_fields, zone_body,
+};
+
+#[tokio::test]
+async fn anonymous_writes_get_401_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_zone("KCN-NDH").await;
+    let before = app.snapshot().await;
+    let resp = app
+        .send_as(
+            None,
+            Method::POST,
+            "/api/v1/zones",
+            Some(&zone_body("KCN-X")),
+            None,
+        )
+        .await;
+    assert_problem(resp, 401, "unauthorized").await;
+    let resp = app
+        .send_as(
+            Some("irs_forged"),
+            Method::POST,
+            "/api/v1/zones",
+            Some(&zone_body("KCN-X")),
+            None,
+        )
+        .await;
+    assert_problem(resp, 401, "unauthorized").await;
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_role_without_the_right_gets_403_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let clerk = app.user_token("clerk1", &["clerk"]).await;
+    let approver = app.user_token("approver1", &["approver"]).await;
+    let before = app.snapshot().await;
+    for token in [&clerk, &approver] {
+        let resp = app
+            .send_as(
+                Some(token),
+                Method::POST,
+                "/api/v1/zones",
+                Some(&zone_body("KCN-X")),
+                None,
+            )
+            .await;
+        assert_problem(resp, 403, "forbidden").await;
+        // Validation is not even reached: an invalid body gets the same 403.
+        let resp = app
+            .send_as(
+                Some(token),
+                Method::POST,
+                "/api/v1/zones",
+                Some(&json!({})),
+                None,
+            )
+            .await;
+        assert_problem(resp, 403, "forbidden").await;
+    }
+    let resp = app
+        .send_as(Some(&app.token), Method::GET, "/api/v1/users", None, None)
+        .await;
+    assert_problem(resp, 403, "forbidden").await;
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn login_me_and_logout() {
+    let app = TestApp::spawn().await;
+    let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["username"], "officer");
+    assert_eq!(me["roles"], json!(["officer"]));
+    assert!(me.get("password_hash").is_none() && me.get("password").is_none());
+
+    let resp = app
+        .send_as(
+            Some(&app.token),
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_problem(app.get("/api/v1/me").await, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_users_get_the_same_401() {
+    let app = TestApp::spawn().await;
+    let wrong = app
+        .send_as(
+            None,
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({"username": "officer", "password": "nope-nope-nope"})),
+            None,
+        )
+        .await;
+    let a = assert_problem(wrong, 401, "unauthorized").await;
+    let unknown = app
+        .send_as(
+            None,
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({"username": "ghost", "password": "nope-nope-nope"})),
+            None,
+        )
+        .await;
+    let b = assert_problem(unknown, 401, "unauthorized").await;
+    assert_eq!(a["detail"], b["detail"]);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_until_an_admin_resets_it() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user("clerk2", &["clerk"]).await;
+    let bad = json!({"username": "clerk2", "password": "wrong-password-x"});
+    for _ in 0..5 {
+        let resp = app
+            .send_as(None, Method::POST, "/api/v1/auth/login", Some(&bad), None)
+            .await;
+        assert_eq!(resp.status(), 401);
+    }
+    // Now even the right password is refused for a while.
+    let good = json!({"username": "clerk2", "password": USER_PASSWORD});
+    let resp = app
+        .send_as(None, Method::POST, "/api/v1/auth/login", Some(&good), None)
+        .await;
+    assert_problem(resp, 429, "too-many-requests").await;
+
+    let path = format!(
+        "/api/v1/users/{}/reset-password",
+        user["id"].as_str().unwrap()
+    );
+    let resp = app
+        .send_as(
+            Some(&app.admin_token),
+            Method::POST,
+            &path,
+            Some(&json!({"password": "a-brand-new-password"})),
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    app.login("clerk2", "a-brand-new-password").await;
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions() {
+    let app = TestApp::spawn().await;
+    let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
+    let path = format!("/api/v1/users/{}/disable", me["id"].as_str().unwrap());
+    let resp = app
+        .send_as(Some(&app.admin_token), Method::POST, &path, None, None)
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_problem(app.get("/api/v1/me").await, 401, "unauthorized").await;
+    let resp = app
+        .send_as(
+            None,
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({"username": "officer", "password": USER_PASSWORD})),
+            None,
+        )
+        .await;
+    assert_problem(resp, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn user_accounts_are_validated() {
+    let app = TestApp::spawn().await;
+    let body = json!({"username": "A B", "display_name": " ", "password": "short", "roles": []});
+    let resp = app
+        .send_as(
+            Some(&app.admin_token),
+            Method::POST,
+            "/api/v1/users",
+            Some(&body),
+            None,
+        )
+        .await;
+    let problem = assert_problem(resp, 422, "validation").await;
+    assert_eq!(
+        error_fields(&problem),
+        [
+            "display_name:blank",
+            "password:too_short",
+            "roles:required",
+            "username:invalid_format"
+        ]
+    );
+    let dup = json!({"username": "officer", "display_name": "X", "password": USER_PASSWORD, "roles": ["clerk"]});
+    let resp = app
+        .send_as(
+            Some(&app.admin_token),
+            Method::POST,
+            "/api/v1/users",
+            Some(&dup),
+            None,
+        )
+        .await;
+    let problem = assert_problem(resp, 409, "conflict").await;
+    assert_eq!(error_fields(&problem), ["username:duplicate"]);
+}
+
+#[tokio::test]
+async fn secrets_never_reach_responses_or_the_audit_log() {
+    let app = TestApp::spawn().await;
+    app.create_zone("KCN-NDH").await;
+    let users = app
+        .send_as(
+            Some(&app.admin_token),
+            Method::GET,
+            "/api/v1/users",
+            None,
+            None,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let audit = app
+        .send_as(
+            Some(&app.admin_token),
+            Method::GET,
+            "/api/v1/audit?limit=200",
+            None,
+            None,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    for text in [&users, &audit] {
+        for secret in [
+            ADMIN_PASSWORD,
+            USER_PASSWORD,
+            app.token.as_str(),
+            app.admin_token.as_str(),
+            "$argon2",
+        ] {
+            assert!(!text.contains(secret), "a secret leaked");
+        }
+    }
+    // The stored sessions hold hashes, not tokens.
+    use sea_orm::EntityTrait;
+    let sessions = entity::session::Entity::find().all(&app.db).await.unwrap();
+    assert!(!sessions.is_empty());
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s.token_hash != app.token && s.token_hash.len() == 64)
+    );
+}

@@ -1,0 +1,140 @@
+//! Walks every operation of the generated spec and checks what anonymous callers and each role get,
+//! so a new operation cannot ship unprotected: an operation missing from the table fails the test.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp, USER_PASSWORD, zone_body};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in staff member.
+    AnyStaff,
+    /// Only these roles.
+    Roles(&'static [&'static str]),
+}
+
+const EDITORS: &[&str] = &["officer", "admin"];
+const ADMIN: &[&str] = &["admin"];
+
+fn access(operation_id: &str) -> Option<Access> {
+    Some(match operation_id {
+        "healthz" | "readyz" | "login" => Access::Public,
+        "me" | "logout" | "list_zones" | "get_zone" | "list_parcels" | "get_parcel" => {
+            Access::AnyStaff
+        }
+        "create_zone" | "update_zone" | "create_parcel" | "update_parcel" => Access::Roles(EDITORS),
+        "list_users"
+        | "create_user"
+        | "disable_user"
+        | "enable_user"
+        | "reset_user_password"
+        | "list_audit_events"
+        | "verify_audit_chain" => Access::Roles(ADMIN),
+        _ => return None,
+    })
+}
+
+fn body(operation_id: &str, n: usize) -> Option<Value> {
+    Some(match operation_id {
+        "login" => json!({"username": "admin", "password": ADMIN_PASSWORD}),
+        "create_zone" => zone_body(&format!("KCN-M{n}")),
+        "update_zone" => json!({"name": "Tên mới"}),
+        "create_parcel" => {
+            json!({"lot_code": format!("M-{n}"), "area_m2": 100, "land_use": "industrial"})
+        }
+        "update_parcel" => json!({"status": "reserved"}),
+        "create_user" => {
+            json!({"username": format!("matrix{n}"), "display_name": "Ma Trận", "password": USER_PASSWORD, "roles": ["clerk"]})
+        }
+        "reset_user_password" => json!({"password": "another-long-password"}),
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn every_operation_is_protected_as_declared() {
+    let app = TestApp::spawn().await;
+    let roles = ["clerk", "officer", "approver", "admin"];
+    let mut tokens = Vec::new();
+    for role in roles {
+        tokens.push((role, app.user_token(&format!("m{role}"), &[role]).await));
+    }
+    let zone = app.create_zone("KCN-MATRIX").await;
+    let zone_id = zone["id"].as_str().unwrap().to_owned();
+    let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
+    let mut n = 0;
+    let mut checked = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let op_id = op["operationId"].as_str().unwrap();
+            let access = access(op_id).unwrap_or_else(|| {
+                panic!("operation {op_id} ({method} {path}) is not in the authorization table: declare who may call it")
+            });
+            let declared_secure = op
+                .get("security")
+                .is_some_and(|s| !s.as_array().unwrap().is_empty());
+            assert_eq!(
+                declared_secure,
+                access != Access::Public,
+                "{op_id}: the spec's security matches the table"
+            );
+            let has_body = op.get("requestBody").is_some();
+            let url = path.replace("{id}", &zone_id);
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
+
+            // Anonymous.
+            n += 1;
+            let b = if has_body {
+                Some(body(op_id, n).unwrap_or_else(|| panic!("no sample body for {op_id}")))
+            } else {
+                None
+            };
+            let resp = app
+                .send_as(None, method.clone(), &url, b.as_ref(), Some("*"))
+                .await;
+            let status = resp.status().as_u16();
+            if access == Access::Public {
+                assert!(
+                    status != 401 && status != 403,
+                    "{op_id} anonymous got {status}"
+                );
+            } else {
+                assert_eq!(status, 401, "{op_id} anonymous");
+            }
+
+            for (role, token) in &tokens {
+                n += 1;
+                // Signing out would end the session the rest of the walk uses: use a fresh one.
+                let fresh;
+                let token = if op_id == "logout" {
+                    fresh = app.login(&format!("m{role}"), USER_PASSWORD).await;
+                    &fresh
+                } else {
+                    token
+                };
+                let b = if has_body { body(op_id, n) } else { None };
+                let resp = app
+                    .send_as(Some(token), method.clone(), &url, b.as_ref(), Some("*"))
+                    .await;
+                let status = resp.status().as_u16();
+                let allowed = match access {
+                    Access::Public | Access::AnyStaff => true,
+                    Access::Roles(r) => r.contains(role),
+                };
+                if allowed {
+                    assert!(
+                        status != 401 && status != 403,
+                        "{op_id} as {role} got {status}"
+                    );
+                } else {
+                    assert_eq!(status, 403, "{op_id} as {role}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 4 * 15, "walked {checked} operation-role pairs");
+}

@@ -173,6 +173,11 @@ fn problem_from_error(err: poem::Error) -> Response {
             ),
         };
         Problem::for_status(status, detail)
+    } else if err.is::<poem_openapi::error::AuthorizationError>() {
+        Problem::new(
+            "unauthorized",
+            "sign in first: send `Authorization: Bearer <token>` with a token from POST /api/v1/auth/login",
+        )
     } else if err.is::<NotFoundError>() {
         Problem::new(
             "not-found",

@@ -65,3 +65,28 @@ impl<T> Page<T> {
 pub(crate) fn finish(v: Violations) -> Result<(), ServiceError> {
     v.finish().map_err(ServiceError::Validation)
 }
+
+/// Appends the audit event of a change to `entity_type` in the caller's transaction.
+pub(crate) async fn record(
+    conn: &impl sea_orm::ConnectionTrait,
+    ctx: &crate::domain::auth::Context,
+    action: &str,
+    entity_type: &str,
+    id: Uuid,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> Result<(), ServiceError> {
+    crate::db::audit::append(
+        conn,
+        ctx,
+        crate::db::audit::NewEvent {
+            action,
+            entity_type,
+            entity_id: id.to_string(),
+            before,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::users::require;
 use super::{Page, Precondition, finish};
 use crate::{
-    db::{self, audit::NewEvent, parcels::ParcelFilter},
+    db::{self, parcels::ParcelFilter},
     domain::{
         FieldViolation, Violations,
         auth::{Context, Role},
@@ -133,19 +133,16 @@ async fn audit(
     before: Option<&Parcel>,
     after: &Parcel,
 ) -> Result<(), ServiceError> {
-    db::audit::append(
+    super::record(
         conn,
         ctx,
-        NewEvent {
-            action,
-            entity_type: "parcel",
-            entity_id: after.id.to_string(),
-            before: before.map(parcel_json),
-            after: Some(parcel_json(after)),
-        },
+        action,
+        "parcel",
+        after.id,
+        before.map(parcel_json),
+        parcel_json(after),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn check(zone: &Zone, data: &ParcelData) -> Result<(), ServiceError> {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::users::require;
 use super::{Page, Precondition, finish};
 use crate::{
-    db::{self, audit::NewEvent, zones::ZoneFilter},
+    db::{self, zones::ZoneFilter},
     domain::{
         FieldViolation, Violations,
         auth::{Context, Role},
@@ -193,19 +193,16 @@ async fn audit(
     before: Option<&Zone>,
     after: &Zone,
 ) -> Result<(), ServiceError> {
-    db::audit::append(
+    super::record(
         conn,
         ctx,
-        NewEvent {
-            action,
-            entity_type: "zone",
-            entity_id: after.id.to_string(),
-            before: before.map(zone_json),
-            after: Some(zone_json(after)),
-        },
+        action,
+        "zone",
+        after.id,
+        before.map(zone_json),
+        zone_json(after),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn duplicate_code(code: &str) -> ServiceError {

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod authorization;
+mod demo;
 mod errors;
 mod health;
 mod helpers;

@@ -1,6 +1,7 @@
 //! sea-orm entities of the investment registry. Entities only: rules live in the service crate's
 //! `domain` module, queries in its `db` module.
 
+pub mod api_key;
 pub mod audit_event;
 pub mod parcel;
 pub mod session;

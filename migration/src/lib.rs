@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_zones_and_parcels;
 mod m20261129_000002_users_sessions_audit;
+mod m20261129_000003_api_keys;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_zones_and_parcels::Migration),
             Box::new(m20261129_000002_users_sessions_audit::Migration),
+            Box::new(m20261129_000003_api_keys::Migration),
         ]
     }
 }

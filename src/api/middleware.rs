@@ -15,6 +15,12 @@ use super::problem::Problem;
 
 tokio::task_local! {
     static REQUEST_ID: String;
+    static RETRY_AFTER: std::cell::Cell<Option<u64>>;
+}
+
+/// Asks the edge to send `Retry-After` with this request's 429 answer.
+pub fn note_retry_after(seconds: u64) {
+    let _ = RETRY_AFTER.try_with(|c| c.set(Some(seconds)));
 }
 
 /// The id of the request being served, if called while serving one.
@@ -59,8 +65,21 @@ impl<E: Endpoint> Endpoint for Edge<E> {
             http.path = %req.uri().path(),
         );
         let started = Instant::now();
+        let served = async {
+            let mut resp = self.serve(req).await;
+            if resp.status() == StatusCode::TOO_MANY_REQUESTS
+                && let Some(seconds) = RETRY_AFTER.with(std::cell::Cell::get)
+                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+            {
+                resp.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            resp
+        };
         let mut resp = REQUEST_ID
-            .scope(id.clone(), self.serve(req).instrument(span.clone()))
+            .scope(
+                id.clone(),
+                RETRY_AFTER.scope(std::cell::Cell::new(None), served.instrument(span.clone())),
+            )
             .await;
         if let Ok(value) = HeaderValue::from_str(&id) {
             resp.headers_mut().insert(REQUEST_ID_HEADER, value);

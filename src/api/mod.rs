@@ -1,6 +1,7 @@
 //! The HTTP API (poem-openapi): one file per tag. Handlers extract, convert to domain values, call
 //! one service function and map the result; they hold no business rules.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod health;
@@ -33,6 +34,8 @@ pub enum ApiTags {
     Users,
     /// The hash-chained audit log (admin).
     Audit,
+    /// Agency API keys (admin).
+    ApiKeys,
 }
 
 /// Every API of the service, for serving and for generating the spec.
@@ -42,6 +45,7 @@ pub type Apis = (
     zones::ZonesApi,
     parcels::ParcelsApi,
     users::UsersApi,
+    api_keys::ApiKeysApi,
     audit::AuditApi,
 );
 
@@ -54,6 +58,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             zones::ZonesApi,
             parcels::ParcelsApi,
             users::UsersApi,
+            api_keys::ApiKeysApi,
             audit::AuditApi,
         ),
         "Investment Registry API",

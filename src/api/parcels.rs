@@ -15,11 +15,12 @@ use super::{
     pagination::{self, DEFAULT_LIMIT},
     parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
-    security::StaffAuth,
+    security::{ReaderAuth, StaffAuth},
     types::{AreaM2, Lenient, take_optional, take_patch},
 };
 use crate::{
     db::parcels::ParcelFilter,
+    domain::auth::Scope,
     domain::{
         FieldViolation, Violations,
         parcel::{LandUse, Parcel, ParcelData, ParcelPatch, ParcelStatus},
@@ -215,8 +216,7 @@ impl ParcelsApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        // Any signed-in staff member may read.
-        _auth: StaffAuth,
+        auth: ReaderAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
@@ -232,6 +232,7 @@ impl ParcelsApi {
         /// Only parcels in this status.
         status: Query<Option<ParcelStatus>>,
     ) -> Result<ParcelsListed, ListError> {
+        auth.require_scope(Scope::RegistryRead)?;
         let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
         let filter = ParcelFilter {
             land_use: land_use.0,
@@ -281,11 +282,11 @@ impl ParcelsApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        // Any signed-in staff member may read.
-        _auth: StaffAuth,
+        auth: ReaderAuth,
         /// Parcel id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<ParcelFound, ReadError> {
+        auth.require_scope(Scope::RegistryRead)?;
         Ok(ParcelFound::of(
             service::parcels::get(&state.db, id.0.param("id")?).await?,
         ))

@@ -200,10 +200,13 @@ impl From<ServiceError> for Problem {
             }
             ServiceError::Unauthorized(detail) => Problem::new("unauthorized", detail),
             ServiceError::Forbidden(detail) => Problem::new("forbidden", detail),
-            ServiceError::TooManyRequests { retry_after } => Problem::new(
-                "too-many-requests",
-                format!("too many attempts; try again in {retry_after} seconds"),
-            ),
+            ServiceError::TooManyRequests { retry_after } => {
+                super::middleware::note_retry_after(retry_after);
+                Problem::new(
+                    "too-many-requests",
+                    format!("too many requests; try again in {retry_after} seconds"),
+                )
+            }
             ServiceError::PreconditionRequired => Problem::new(
                 "precondition-required",
                 "send the ETag you read in an If-Match header, so concurrent changes are not lost",

@@ -2,12 +2,16 @@
 //! parameter, so the spec and the enforcement cannot drift apart.
 
 use poem::Request;
-use poem_openapi::{SecurityScheme, auth::Bearer};
+use poem_openapi::{
+    SecurityScheme,
+    auth::{ApiKey, Bearer},
+};
 
 use super::{middleware::current_request_id, problem::Problem};
 use crate::{
-    db::users::User,
-    domain::auth::{Actor, Context, Role},
+    db::{api_keys::ApiKey as AgencyKey, users::User},
+    domain::auth::{Actor, Context, Role, Scope},
+    error::ServiceError,
     startup::AppState,
 };
 
@@ -69,5 +73,47 @@ async fn check_staff_token(req: &Request, bearer: Bearer) -> poem::Result<StaffP
         Err(e) => Err(poem::Error::from_response(
             Problem::from(e).into_poem_response(),
         )),
+    }
+}
+
+/// An agency's API key, created by an admin. Keys can only read, within their scopes, and each
+/// has its own per-minute rate limit (429 with `Retry-After` above it).
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "X-Api-Key",
+    key_in = "header",
+    checker = "check_agency_key"
+)]
+pub struct AgencyAuth(pub AgencyKey);
+
+async fn check_agency_key(req: &Request, key: ApiKey) -> poem::Result<AgencyKey> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from_response(Problem::internal().into_poem_response()))?;
+    crate::service::api_keys::authenticate(&state.db, &key.key)
+        .await
+        .map_err(|e| poem::Error::from_response(Problem::from(e).into_poem_response()))
+}
+
+/// Who may read the registry: a signed-in staff member, or an agency key with the right scope.
+#[derive(SecurityScheme)]
+pub enum ReaderAuth {
+    /// A staff bearer token.
+    Staff(StaffAuth),
+    /// An agency API key.
+    Agency(AgencyAuth),
+}
+
+impl ReaderAuth {
+    /// Staff may read everything; a key needs `scope`.
+    pub fn require_scope(&self, scope: Scope) -> Result<(), ServiceError> {
+        match self {
+            ReaderAuth::Staff(_) => Ok(()),
+            ReaderAuth::Agency(key) if key.0.scopes.contains(&scope) => Ok(()),
+            ReaderAuth::Agency(_) => Err(ServiceError::Forbidden(format!(
+                "this API key lacks the scope {scope}"
+            ))),
+        }
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::domain::{
     FieldViolation, Violations,
     area::{Area, AreaError, MAX_AREA_M2},
-    auth::Role,
+    auth::{Role, Scope},
     parcel::{LandUse, ParcelStatus},
     zone::{ZoneKind, ZoneStatus},
 };
@@ -88,6 +88,11 @@ api_enum!(
     Role,
     "Role",
     "Staff role: `clerk` (dossier intake), `officer` (registry data, certificate drafts), `approver` (issue, adjust, suspend, revoke), `admin` (users, keys, catalogues)."
+);
+api_enum!(
+    Scope,
+    "Scope",
+    "What an agency API key may read: `registry:read`, `certificates:read`, `feed:read`, `stats:read`."
 );
 api_enum!(
     ZoneKind,

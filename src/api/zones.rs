@@ -15,11 +15,12 @@ use super::{
     pagination::{self, DEFAULT_LIMIT},
     parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
-    security::StaffAuth,
+    security::{ReaderAuth, StaffAuth},
     types::{AreaM2, Date, Lenient, take_optional, take_patch},
 };
 use crate::{
     db::zones::ZoneFilter,
+    domain::auth::Scope,
     domain::{
         Violations,
         zone::{Zone, ZoneData, ZoneKind, ZonePatch, ZoneStatus},
@@ -306,8 +307,7 @@ impl ZonesApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        // Any signed-in staff member may read.
-        _auth: StaffAuth,
+        auth: ReaderAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
             default = "default_limit",
@@ -323,6 +323,7 @@ impl ZonesApi {
         /// Only zones inside this economic zone.
         parent_id: Query<Option<Uuid>>,
     ) -> Result<ZonesListed, ListError> {
+        auth.require_scope(Scope::RegistryRead)?;
         let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
         let filter = ZoneFilter {
             kind: kind.0,
@@ -362,11 +363,11 @@ impl ZonesApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        // Any signed-in staff member may read.
-        _auth: StaffAuth,
+        auth: ReaderAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<ZoneFound, ReadError> {
+        auth.require_scope(Scope::RegistryRead)?;
         Ok(ZoneFound::of(
             service::zones::get(&state.db, id.0.param("id")?).await?,
         ))

@@ -1,6 +1,7 @@
 //! The only code that speaks sea-orm. Functions take `&impl ConnectionTrait` so they work inside a
 //! transaction; database errors are classified here, by kind, never by message text.
 
+pub mod api_keys;
 pub mod audit;
 pub mod parcels;
 pub mod users;

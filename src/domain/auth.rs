@@ -18,6 +18,41 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What an agency API key may read. Keys never write.
+    Scope {
+        /// Zones, parcels, investors, projects.
+        RegistryRead = "registry:read",
+        /// Certificates and their status.
+        CertificatesRead = "certificates:read",
+        /// The change feed.
+        FeedRead = "feed:read",
+        /// Statistics.
+        StatsRead = "stats:read",
+    }
+}
+
+/// Parses a stored comma-separated scope list; unknown names are an error.
+pub fn parse_scopes(text: &str) -> Result<Vec<Scope>, super::UnknownValue> {
+    let mut scopes: Vec<Scope> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    scopes.sort_by_key(|s| s.as_str());
+    scopes.dedup();
+    Ok(scopes)
+}
+
+/// The stored form of a scope list.
+pub fn format_scopes(scopes: &[Scope]) -> String {
+    let mut names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(",")
+}
+
 /// Parses a stored comma-separated role list; unknown names are an error.
 pub fn parse_roles(text: &str) -> Result<Vec<Role>, super::UnknownValue> {
     let mut roles: Vec<Role> = text

@@ -1,5 +1,6 @@
 //! Use cases. Each opens and commits its own transaction and returns `Result<_, ServiceError>`.
 
+pub mod api_keys;
 pub mod audit;
 pub mod parcels;
 pub mod users;

@@ -12,6 +12,8 @@ enum Access {
     Public,
     /// Any signed-in staff member.
     AnyStaff,
+    /// Any staff member, or an agency key with this scope.
+    Reader(&'static str),
     /// Only these roles.
     Roles(&'static [&'static str]),
 }
@@ -22,8 +24,9 @@ const ADMIN: &[&str] = &["admin"];
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
         "healthz" | "readyz" | "login" => Access::Public,
-        "me" | "logout" | "list_zones" | "get_zone" | "list_parcels" | "get_parcel" => {
-            Access::AnyStaff
+        "me" | "logout" => Access::AnyStaff,
+        "list_zones" | "get_zone" | "list_parcels" | "get_parcel" => {
+            Access::Reader("registry:read")
         }
         "create_zone" | "update_zone" | "create_parcel" | "update_parcel" => Access::Roles(EDITORS),
         "list_users"
@@ -31,6 +34,9 @@ fn access(operation_id: &str) -> Option<Access> {
         | "disable_user"
         | "enable_user"
         | "reset_user_password"
+        | "list_api_keys"
+        | "create_api_key"
+        | "revoke_api_key"
         | "list_audit_events"
         | "verify_audit_chain" => Access::Roles(ADMIN),
         _ => return None,
@@ -50,6 +56,7 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
             json!({"username": format!("matrix{n}"), "display_name": "Ma Trận", "password": USER_PASSWORD, "roles": ["clerk"]})
         }
         "reset_user_password" => json!({"password": "another-long-password"}),
+        "create_api_key" => json!({"agency": "Sở Tài chính", "scopes": ["stats:read"]}),
         _ => return None,
     })
 }
@@ -61,6 +68,20 @@ async fn every_operation_is_protected_as_declared() {
     let mut tokens = Vec::new();
     for role in roles {
         tokens.push((role, app.user_token(&format!("m{role}"), &[role]).await));
+    }
+    let mut keys = Vec::new();
+    for scope in ["registry:read", "stats:read"] {
+        let resp = app
+            .send_as(
+                Some(&app.admin_token),
+                Method::POST,
+                "/api/v1/api-keys",
+                Some(&json!({"agency": "Cơ quan thử", "scopes": [scope], "rate_limit_per_minute": 10000})),
+                None,
+            )
+            .await;
+        let body: Value = resp.json().await.unwrap();
+        keys.push((scope, body["secret"].as_str().unwrap().to_owned()));
     }
     let zone = app.create_zone("KCN-MATRIX").await;
     let zone_id = zone["id"].as_str().unwrap().to_owned();
@@ -105,6 +126,37 @@ async fn every_operation_is_protected_as_declared() {
                 assert_eq!(status, 401, "{op_id} anonymous");
             }
 
+            for (scope, key) in &keys {
+                n += 1;
+                let b = if has_body { body(op_id, n) } else { None };
+                let mut req = app
+                    .client
+                    .request(method.clone(), app.url(&url))
+                    .header("X-Api-Key", key)
+                    .header("If-Match", "*");
+                if let Some(b) = &b {
+                    req = req.json(b);
+                }
+                let status = req.send().await.unwrap().status().as_u16();
+                match access {
+                    Access::Public => assert!(
+                        status != 401 && status != 403,
+                        "{op_id} with a {scope} key got {status}"
+                    ),
+                    Access::Reader(s) if s == *scope => {
+                        assert!(
+                            status != 401 && status != 403,
+                            "{op_id} with a {scope} key got {status}"
+                        )
+                    }
+                    Access::Reader(_) => assert_eq!(status, 403, "{op_id} with a {scope} key"),
+                    // Keys never write and never reach staff operations.
+                    Access::AnyStaff | Access::Roles(_) => {
+                        assert_eq!(status, 401, "{op_id} with a {scope} key")
+                    }
+                }
+            }
+
             for (role, token) in &tokens {
                 n += 1;
                 // Signing out would end the session the rest of the walk uses: use a fresh one.
@@ -121,7 +173,7 @@ async fn every_operation_is_protected_as_declared() {
                     .await;
                 let status = resp.status().as_u16();
                 let allowed = match access {
-                    Access::Public | Access::AnyStaff => true,
+                    Access::Public | Access::AnyStaff | Access::Reader(_) => true,
                     Access::Roles(r) => r.contains(role),
                 };
                 if allowed {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per resource. Each test starts the real app on its
 //! own database: SQLite by default, PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod api_keys;
 mod audit;
 mod auth;
 mod authorization;
@@ -8,6 +9,7 @@ mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod logs;
 mod migrations;
 mod openapi;
 mod parcels;

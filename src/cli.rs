@@ -162,7 +162,9 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
             let state = startup::AppState::connect(settings)
                 .await
                 .map_err(|e| e.to_string())?;
-            let summary = demo::load(&state.db).await.map_err(|e| e.to_string())?;
+            let summary = demo::load(&state.db, &state.settings)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{summary}");
             Ok(())
         }
@@ -300,7 +302,9 @@ async fn serve(settings: Settings, args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if args.demo {
-        let summary = demo::load(&state.db).await.map_err(|e| e.to_string())?;
+        let summary = demo::load(&state.db, &state.settings)
+            .await
+            .map_err(|e| e.to_string())?;
         tracing::info!(%summary, "demo data loaded");
     }
     startup::serve(state).await.map_err(|e| e.to_string())

@@ -32,6 +32,11 @@ pub struct Settings {
     pub bootstrap_admin_password: Option<String>,
     /// Lifetime of a staff session token in minutes (`TOKEN_TTL_MINUTES`).
     pub token_ttl_minutes: u64,
+    /// Leading digits of locally allocated project codes (`PROJECT_CODE_PREFIX`).
+    pub project_code_prefix: String,
+    /// Longest operating duration in years inside a zone (`MAX_DURATION_YEARS_IN_ZONE`) and
+    /// outside (`MAX_DURATION_YEARS_OUTSIDE`); Law on Investment Art. 44.
+    pub duration_limits: crate::domain::project::DurationLimits,
 }
 
 /// How log lines are written.
@@ -75,6 +80,9 @@ const KNOWN: &[&str] = &[
     "SHUTDOWN_GRACE_SECONDS",
     "BOOTSTRAP_ADMIN_PASSWORD",
     "TOKEN_TTL_MINUTES",
+    "PROJECT_CODE_PREFIX",
+    "MAX_DURATION_YEARS_IN_ZONE",
+    "MAX_DURATION_YEARS_OUTSIDE",
 ];
 
 impl Settings {
@@ -220,7 +228,34 @@ impl Settings {
             1,
             7 * 24 * 60,
         )?;
+        let project_code_prefix = get("PROJECT_CODE_PREFIX").unwrap_or("99").to_owned();
+        if !(1..=4).contains(&project_code_prefix.len())
+            || !project_code_prefix.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(ConfigError::new(
+                "PROJECT_CODE_PREFIX",
+                "must be 1 to 4 digits",
+            ));
+        }
+        let duration_limits = crate::domain::project::DurationLimits {
+            in_zone: parse_number(
+                get("MAX_DURATION_YEARS_IN_ZONE"),
+                "MAX_DURATION_YEARS_IN_ZONE",
+                70,
+                1,
+                99,
+            )?,
+            outside: parse_number(
+                get("MAX_DURATION_YEARS_OUTSIDE"),
+                "MAX_DURATION_YEARS_OUTSIDE",
+                50,
+                1,
+                99,
+            )?,
+        };
         Ok(Self {
+            project_code_prefix,
+            duration_limits,
             bootstrap_admin_password,
             token_ttl_minutes,
             bind_addr,

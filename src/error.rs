@@ -31,6 +31,8 @@ pub enum ServiceError {
         detail: String,
         /// The fields involved, if any.
         violations: Vec<FieldViolation>,
+        /// The id of the existing record the request collides with, when there is one.
+        existing_id: Option<String>,
     },
     /// No valid credentials: missing, wrong, expired or revoked.
     #[error("{0}")]

@@ -3,7 +3,11 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod investor;
+pub mod lease;
 pub mod parcel;
+pub mod project;
+pub mod project_investor;
 pub mod session;
 pub mod user;
 pub mod zone;

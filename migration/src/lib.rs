@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_zones_and_parcels;
 mod m20261129_000002_users_sessions_audit;
 mod m20261129_000003_api_keys;
+mod m20261129_000004_investors_projects_leases;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_zones_and_parcels::Migration),
             Box::new(m20261129_000002_users_sessions_audit::Migration),
             Box::new(m20261129_000003_api_keys::Migration),
+            Box::new(m20261129_000004_investors_projects_leases::Migration),
         ]
     }
 }

@@ -5,10 +5,12 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod investors;
 pub mod middleware;
 pub mod pagination;
 pub mod parcels;
 pub mod problem;
+pub mod projects;
 pub mod security;
 pub mod types;
 pub mod users;
@@ -30,6 +32,10 @@ pub enum ApiTags {
     Parcels,
     /// Staff sign-in, sign-out and the current user.
     Auth,
+    /// Investors: individuals and organisations.
+    Investors,
+    /// Investment projects, their status and their land.
+    Projects,
     /// Staff accounts (admin).
     Users,
     /// The hash-chained audit log (admin).
@@ -44,6 +50,8 @@ pub type Apis = (
     auth::AuthApi,
     zones::ZonesApi,
     parcels::ParcelsApi,
+    investors::InvestorsApi,
+    projects::ProjectsApi,
     users::UsersApi,
     api_keys::ApiKeysApi,
     audit::AuditApi,
@@ -57,6 +65,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             zones::ZonesApi,
             parcels::ParcelsApi,
+            investors::InvestorsApi,
+            projects::ProjectsApi,
             users::UsersApi,
             api_keys::ApiKeysApi,
             audit::AuditApi,

@@ -29,6 +29,10 @@ pub struct Problem {
     /// Identifier of the request, to quote when asking for help (also in the `X-Request-Id` header).
     #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
+    /// On a conflict with an existing record (for example an identity document already
+    /// registered), that record's id.
+    #[oai(skip_serializing_if_is_none)]
+    pub existing_id: Option<String>,
     /// The fields at fault, on validation failures and conflicts.
     #[oai(skip_serializing_if_is_empty)]
     pub errors: Vec<ProblemField>,
@@ -127,6 +131,7 @@ impl Problem {
             status,
             detail: detail.into(),
             request_id: current_request_id(),
+            existing_id: None,
             errors: Vec::new(),
         }
     }
@@ -141,6 +146,7 @@ impl Problem {
                 status: status.as_u16(),
                 detail: detail.into(),
                 request_id: current_request_id(),
+                existing_id: None,
                 errors: Vec::new(),
             },
         }
@@ -195,8 +201,14 @@ impl From<ServiceError> for Problem {
                 format!("{} field(s) are invalid; nothing was changed", v.len()),
             )
             .with_errors(v),
-            ServiceError::Conflict { detail, violations } => {
-                Problem::new("conflict", detail).with_errors(violations)
+            ServiceError::Conflict {
+                detail,
+                violations,
+                existing_id,
+            } => {
+                let mut p = Problem::new("conflict", detail).with_errors(violations);
+                p.existing_id = existing_id;
+                p
             }
             ServiceError::Unauthorized(detail) => Problem::new("unauthorized", detail),
             ServiceError::Forbidden(detail) => Problem::new("forbidden", detail),

@@ -14,7 +14,9 @@ use crate::domain::{
     FieldViolation, Violations,
     area::{Area, AreaError, MAX_AREA_M2},
     auth::{Role, Scope},
+    investor::{DocType, InvestorKind, Sex},
     parcel::{LandUse, ParcelStatus},
+    project::{CodeSource, ContributionForm, ProjectStatus},
     zone::{ZoneKind, ZoneStatus},
 };
 
@@ -95,6 +97,36 @@ api_enum!(
     "What an agency API key may read: `registry:read`, `certificates:read`, `feed:read`, `stats:read`."
 );
 api_enum!(
+    InvestorKind,
+    "InvestorKind",
+    "Kind of investor: `domestic_individual` (công dân Việt Nam), `domestic_organization` (tổ chức thành lập tại Việt Nam, kể cả tổ chức có vốn đầu tư nước ngoài), `foreign_individual` (cá nhân nước ngoài), `foreign_organization` (tổ chức thành lập theo pháp luật nước ngoài)."
+);
+api_enum!(
+    Sex,
+    "Sex",
+    "Sex as on the identity document: `male` (nam), `female` (nữ)."
+);
+api_enum!(
+    DocType,
+    "DocType",
+    "Identity or establishment document: `cccd` (12 digits), `passport`, `other_identity`, `enterprise_code` (mã số doanh nghiệp, 10 digits or 10-3 for a dependent unit), `foreign_registration`, `other_registration`."
+);
+api_enum!(
+    ProjectStatus,
+    "ProjectStatus",
+    "Project status: `draft` → `registered` (holds a certificate) ↔ `suspended`; any → `terminated` (final)."
+);
+api_enum!(
+    CodeSource,
+    "CodeSource",
+    "Where the project code came from: `national` (entered from the National Investment Information System) or `local` (allocated here from the configured prefix)."
+);
+api_enum!(
+    ContributionForm,
+    "ContributionForm",
+    "Form of capital contribution: `cash` (tiền mặt), `in_kind` (tài sản), `cash_and_in_kind`."
+);
+api_enum!(
     ZoneKind,
     "ZoneKind",
     "Kind of zone: `industrial_park` (khu công nghiệp, KCN), `export_processing_zone` (khu chế xuất), `economic_zone` (khu kinh tế, KKT), `border_economic_zone` (khu kinh tế cửa khẩu)."
@@ -169,6 +201,66 @@ impl ParseFromJSON for AreaM2 {
 impl ToJSON for AreaM2 {
     fn to_json(&self) -> Option<Value> {
         Some(Value::from(self.0.m2_f64()))
+    }
+}
+
+/// A percentage with at most two decimals, held as basis points (0.01 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Percent(pub i32);
+
+impl Type for Percent {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "number_percent".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            description: Some("Percentage from 0 to 100 with at most two decimals."),
+            multiple_of: Some(0.01),
+            minimum: Some(0.0),
+            maximum: Some(100.0),
+            ..MetaSchema::new("number")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromJSON for Percent {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::Number(n)) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                let bp = (x * 100.0).round();
+                if !(0.0..=10_000.0).contains(&bp) {
+                    Err(ParseError::custom("must be from 0 to 100"))
+                } else if (x * 100.0 - bp).abs() > 1e-6 {
+                    Err(ParseError::custom("must have at most two decimals"))
+                } else {
+                    Ok(Percent(bp as i32))
+                }
+            }
+            Some(other) => Err(ParseError::expected_type(other)),
+            None => Err(ParseError::expected_input()),
+        }
+    }
+}
+
+impl ToJSON for Percent {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(f64::from(self.0) / 100.0))
     }
 }
 

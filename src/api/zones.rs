@@ -66,6 +66,8 @@ pub struct ZoneView {
     figures_as_of: Option<String>,
     /// Where the figures come from (decision number, publication).
     source: Option<String>,
+    /// Occupancy rate (Decree 35/2022), computed live from leases.
+    occupancy: OccupancyView,
     /// Row version; the ETag is this number in quotes.
     version: i32,
     /// When the zone was registered here.
@@ -74,8 +76,58 @@ pub struct ZoneView {
     updated_at: DateTime<Utc>,
 }
 
-impl From<Zone> for ZoneView {
-    fn from(z: Zone) -> Self {
+/// Occupancy of a zone's industrial and service land (Decree 35/2022).
+#[derive(Object, Debug, Clone)]
+#[oai(rename = "ZoneOccupancy")]
+pub struct OccupancyView {
+    /// Industrial + service land leased to projects that hold a certificate (registered or
+    /// suspended), m².
+    leased_m2: f64,
+    /// Industrial + service land, m²: the zone's planned figure when recorded, otherwise the sum
+    /// of its industrial and service parcels.
+    land_m2: Option<f64>,
+    /// True when `land_m2` is the zone's planned figure, false when summed from parcels.
+    land_is_planned: bool,
+    /// `leased_m2 / land_m2` in percent, two decimals; absent when the land is unknown.
+    rate_percent: Option<f64>,
+}
+
+impl From<service::projects::Occupancy> for OccupancyView {
+    fn from(o: service::projects::Occupancy) -> Self {
+        Self {
+            leased_m2: o.leased.m2_f64(),
+            land_m2: o.land.map(|a| a.m2_f64()),
+            land_is_planned: o.land_is_planned,
+            rate_percent: o.rate_percent,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+enum OccupancyFound {
+    /// The zone's occupancy.
+    #[oai(status = 200)]
+    Ok(Json<OccupancyView>),
+}
+
+/// Builds views with each zone's occupancy, in one grouped query for the whole page.
+async fn views(
+    state: &AppState,
+    zones: Vec<Zone>,
+) -> Result<Vec<ZoneView>, crate::error::ServiceError> {
+    let refs: Vec<&Zone> = zones.iter().collect();
+    let occ = service::projects::occupancy(&state.db, &refs).await?;
+    Ok(zones
+        .into_iter()
+        .map(|z| {
+            let o = occ.get(&z.id).copied();
+            ZoneView::build(z, o)
+        })
+        .collect())
+}
+
+impl ZoneView {
+    fn build(z: Zone, occupancy: Option<service::projects::Occupancy>) -> Self {
         let d = z.data;
         Self {
             id: z.id,
@@ -93,6 +145,12 @@ impl From<Zone> for ZoneView {
             status: d.status,
             figures_as_of: d.figures_as_of,
             source: d.source,
+            occupancy: occupancy.map(Into::into).unwrap_or(OccupancyView {
+                leased_m2: 0.0,
+                land_m2: None,
+                land_is_planned: false,
+                rate_percent: None,
+            }),
             version: z.version,
             created_at: z.created_at,
             updated_at: z.updated_at,
@@ -285,9 +343,13 @@ enum ZoneFound {
 }
 
 impl ZoneFound {
-    fn of(zone: Zone) -> Self {
+    async fn of(state: &AppState, zone: Zone) -> Result<Self, crate::error::ServiceError> {
         let tag = etag(zone.version);
-        Self::Ok(Json(zone.into()), tag)
+        let view = views(state, vec![zone])
+            .await?
+            .pop()
+            .ok_or_else(|| crate::error::ServiceError::Unexpected("empty".into()))?;
+        Ok(Self::Ok(Json(view), tag))
     }
 }
 
@@ -332,7 +394,7 @@ impl ZonesApi {
         };
         let page = service::zones::list(&state.db, &filter, after, u64::from(limit.0)).await?;
         Ok(ZonesListed::Ok(Json(ZoneList {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items: views(&state, page.items).await?,
             next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
         })))
     }
@@ -354,8 +416,8 @@ impl ZonesApi {
             .map_err(crate::error::ServiceError::Validation)?;
         let zone = service::zones::create(&state.db, &ctx, data).await?;
         let location = format!("/api/v1/zones/{}", zone.id);
-        let tag = etag(zone.version);
-        Ok(ZoneCreated::Created(Json(zone.into()), location, tag))
+        let ZoneFound::Ok(view, tag) = ZoneFound::of(&state, zone).await?;
+        Ok(ZoneCreated::Created(view, location, tag))
     }
 
     /// Get a zone
@@ -368,9 +430,34 @@ impl ZonesApi {
         id: Path<Lenient<Uuid>>,
     ) -> Result<ZoneFound, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
-        Ok(ZoneFound::of(
-            service::zones::get(&state.db, id.0.param("id")?).await?,
-        ))
+        let zone = service::zones::get(&state.db, id.0.param("id")?).await?;
+        Ok(ZoneFound::of(&state, zone).await?)
+    }
+
+    /// A zone's occupancy rate
+    ///
+    /// Leased industrial + service land over total industrial + service land (Decree 35/2022),
+    /// counting leases of projects that hold a certificate.
+    #[oai(
+        path = "/zones/:id/occupancy",
+        method = "get",
+        operation_id = "get_zone_occupancy"
+    )]
+    async fn occupancy(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Zone id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<OccupancyFound, ReadError> {
+        auth.require_scope(Scope::RegistryRead)?;
+        let zone = service::zones::get(&state.db, id.0.param("id")?).await?;
+        let occ = service::projects::occupancy(&state.db, &[&zone]).await?;
+        let o = occ
+            .get(&zone.id)
+            .copied()
+            .ok_or_else(|| crate::error::ServiceError::Unexpected("no occupancy".into()))?;
+        Ok(OccupancyFound::Ok(Json(o.into())))
     }
 
     /// Change a zone
@@ -397,7 +484,7 @@ impl ZonesApi {
             .map_err(crate::error::ServiceError::Validation)?;
         let zone = service::zones::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
             .await?;
-        Ok(ZoneFound::of(zone))
+        Ok(ZoneFound::of(&state, zone).await?)
     }
 }
 

@@ -3,7 +3,10 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod investors;
+pub mod leases;
 pub mod parcels;
+pub mod projects;
 pub mod users;
 pub mod zones;
 

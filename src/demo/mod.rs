@@ -6,12 +6,19 @@ use std::fmt;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
+use chrono::NaiveDate;
+
 use crate::{
     db,
     domain::{
         area::Area,
         auth::Context,
+        investor::{DocType, Document, InvestorData, InvestorKind, Representative, Sex},
         parcel::{LandUse, ParcelData, ParcelStatus},
+        project::{
+            Contribution, ContributionForm, Incentive, Milestone, Objective, ProjectData,
+            ProjectStatus,
+        },
         zone::{ZoneData, ZoneKind, ZoneStatus},
     },
     error::ServiceError,
@@ -53,20 +60,31 @@ pub struct DemoSummary {
     pub zones_present: usize,
     /// Sample parcels created now.
     pub parcels_created: usize,
+    /// Sample investors created now.
+    pub investors_created: usize,
+    /// Sample projects created now.
+    pub projects_created: usize,
 }
 
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "demo data: {} zones created, {} already present, {} sample parcels created",
-            self.zones_created, self.zones_present, self.parcels_created
+            "demo data: {} zones created, {} already present, {} sample parcels, {} sample investors, {} sample projects created",
+            self.zones_created,
+            self.zones_present,
+            self.parcels_created,
+            self.investors_created,
+            self.projects_created
         )
     }
 }
 
 /// Loads the demo zones and sample parcels through the same use cases as the API.
-pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, ServiceError> {
+pub async fn load(
+    db: &DatabaseConnection,
+    settings: &crate::config::Settings,
+) -> Result<DemoSummary, ServiceError> {
     let file: ZonesFile =
         serde_json::from_str(ZONES_JSON).map_err(|e| ServiceError::Unexpected(Box::new(e)))?;
     let mut summary = DemoSummary::default();
@@ -131,7 +149,227 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, ServiceError> 
             summary.parcels_created += 1;
         }
     }
+    load_investors_and_projects(db, &ctx, settings, &mut summary).await?;
     Ok(summary)
+}
+
+fn sample_investors() -> Vec<InvestorData> {
+    let note = Some(SAMPLE_NOTE.to_owned());
+    vec![
+        InvestorData {
+            kind: InvestorKind::DomesticOrganization,
+            name: "Công ty Cổ phần Bao bì Nam Đông Hà".to_owned(),
+            sex: None,
+            date_of_birth: None,
+            nationality: "VN".to_owned(),
+            document: Document {
+                doc_type: DocType::EnterpriseCode,
+                number: "3200999001".to_owned(),
+                issue_date: NaiveDate::from_ymd_opt(2016, 3, 15),
+                issuer: Some("Sở Kế hoạch và Đầu tư tỉnh Quảng Trị".to_owned()),
+            },
+            permanent_address: None,
+            current_address: None,
+            tax_code: Some("3200999001".to_owned()),
+            head_office_address: Some(
+                "Khu công nghiệp Nam Đông Hà, phường Đông Hà, tỉnh Quảng Trị".to_owned(),
+            ),
+            representative: Some(Representative {
+                name: "Trần Thị Mai".to_owned(),
+                title: "Tổng Giám đốc".to_owned(),
+                doc_type: Some(DocType::Cccd),
+                doc_number: Some("045180009999".to_owned()),
+            }),
+            foreign_ownership_bp: Some(0),
+            note: note.clone(),
+        },
+        InvestorData {
+            kind: InvestorKind::ForeignOrganization,
+            name: "Sakura Precision Parts Co., Ltd.".to_owned(),
+            sex: None,
+            date_of_birth: None,
+            nationality: "JP".to_owned(),
+            document: Document {
+                doc_type: DocType::ForeignRegistration,
+                number: "0100-01-999999".to_owned(),
+                issue_date: NaiveDate::from_ymd_opt(2008, 4, 1),
+                issuer: Some("Tokyo Legal Affairs Bureau".to_owned()),
+            },
+            permanent_address: None,
+            current_address: None,
+            tax_code: None,
+            head_office_address: Some("1-2-3 Marunouchi, Chiyoda-ku, Tokyo, Japan".to_owned()),
+            representative: Some(Representative {
+                name: "TANAKA Hiroshi".to_owned(),
+                title: "Representative Director".to_owned(),
+                doc_type: Some(DocType::Passport),
+                doc_number: Some("TK9999999".to_owned()),
+            }),
+            foreign_ownership_bp: None,
+            note: note.clone(),
+        },
+        InvestorData {
+            kind: InvestorKind::ForeignIndividual,
+            name: "KIM MIN JUN".to_owned(),
+            sex: Some(Sex::Male),
+            date_of_birth: NaiveDate::from_ymd_opt(1980, 7, 21),
+            nationality: "KR".to_owned(),
+            document: Document {
+                doc_type: DocType::Passport,
+                number: "M99999999".to_owned(),
+                issue_date: NaiveDate::from_ymd_opt(2020, 1, 10),
+                issuer: Some("Ministry of Foreign Affairs, Republic of Korea".to_owned()),
+            },
+            permanent_address: Some("Seoul, Republic of Korea".to_owned()),
+            current_address: Some("Phường Đông Hà, tỉnh Quảng Trị".to_owned()),
+            tax_code: None,
+            head_office_address: None,
+            representative: None,
+            foreign_ownership_bp: None,
+            note,
+        },
+    ]
+}
+
+/// Sample investors, and their projects when the investors are new: a packaging plant in KCN Nam
+/// Đông Hà by a domestic and a Japanese company (registered, on lot CN-01), and a Korean
+/// individual's trade-service project in KKT Lao Bảo (draft).
+async fn load_investors_and_projects(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    settings: &crate::config::Settings,
+    summary: &mut DemoSummary,
+) -> Result<(), ServiceError> {
+    let mut ids = Vec::new();
+    let mut all_new = true;
+    for data in sample_investors() {
+        let existing = db::investors::find_by_document(
+            db,
+            data.document.doc_type.as_str(),
+            &data.document.number,
+            &data.nationality,
+        )
+        .await?;
+        match existing {
+            Some(i) => {
+                all_new = false;
+                ids.push(i.id);
+            }
+            None => {
+                ids.push(service::investors::create(db, ctx, data).await?.id);
+                summary.investors_created += 1;
+            }
+        }
+    }
+    if !all_new {
+        return Ok(());
+    }
+    let (Some(ndh), Some(lb)) = (
+        db::zones::find_by_code(db, "KCN-NDH").await?,
+        db::zones::find_by_code(db, "KKT-LB").await?,
+    ) else {
+        return Ok(());
+    };
+    let limits = settings.duration_limits;
+    let prefix = settings.project_code_prefix.as_str();
+    let packaging = ProjectData {
+        name_vi: "Nhà máy sản xuất bao bì Nam Đông Hà".to_owned(),
+        name_en: Some("Nam Dong Ha Packaging Plant".to_owned()),
+        zone_id: Some(ndh.id),
+        address: Some(
+            "Lô CN-01, Khu công nghiệp Nam Đông Hà, phường Đông Hà, tỉnh Quảng Trị".to_owned(),
+        ),
+        investors: vec![
+            Contribution {
+                investor_id: ids[0],
+                capital_vnd: 36_000_000_000,
+                form: ContributionForm::Cash,
+                schedule: Some(
+                    "Góp đủ trong 90 ngày kể từ ngày được cấp Giấy chứng nhận đăng ký đầu tư"
+                        .to_owned(),
+                ),
+            },
+            Contribution {
+                investor_id: ids[1],
+                capital_vnd: 24_000_000_000,
+                form: ContributionForm::CashAndInKind,
+                schedule: Some("Góp bằng tiền và máy móc, thiết bị trong 12 tháng".to_owned()),
+            },
+        ],
+        objectives: vec![Objective {
+            description: "Sản xuất bao bì giấy và bao bì nhựa".to_owned(),
+            vsic_code: "1702".to_owned(),
+        }],
+        scale: Some("12.000 tấn sản phẩm/năm".to_owned()),
+        total_capital_vnd: 150_000_000_000,
+        contributed_capital_vnd: 60_000_000_000,
+        mobilized_capital_vnd: 90_000_000_000,
+        capital_usd: Some(6_000_000),
+        exchange_rate_vnd_per_usd: Some(25_000),
+        exchange_rate_date: NaiveDate::from_ymd_opt(2026, 11, 2),
+        duration_years: 45,
+        milestones: vec![Milestone {
+            description: "Hoàn thành xây dựng và đưa nhà máy vào hoạt động".to_owned(),
+            due_date: NaiveDate::from_ymd_opt(2028, 6, 30).unwrap_or_default(),
+        }],
+        incentives: vec![Incentive {
+            description: "Miễn thuế nhập khẩu hàng hóa tạo tài sản cố định của dự án".to_owned(),
+            legal_basis: "Điều 15, 16 Luật Đầu tư số 61/2020/QH14".to_owned(),
+            conditions: None,
+        }],
+        conditions: vec!["Thực hiện đầy đủ các quy định về bảo vệ môi trường".to_owned()],
+        note: Some(SAMPLE_NOTE.to_owned()),
+    };
+    let p = service::projects::create(db, ctx, None, packaging, prefix, limits).await?;
+    summary.projects_created += 1;
+    if let Some(lot) = db::parcels::find_by_lot(db, ndh.id, "CN-01").await? {
+        let start = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        service::projects::lease(
+            db,
+            ctx,
+            p.id,
+            service::projects::NewLease {
+                parcel_id: lot.id,
+                area: lot.data.area_m2,
+                start_date: start,
+                end_date: crate::domain::lease::add_years(start, 45),
+            },
+        )
+        .await?;
+    }
+    service::projects::transition(db, ctx, p.id, ProjectStatus::Registered, None).await?;
+
+    let trade = ProjectData {
+        name_vi: "Trung tâm thương mại và dịch vụ logistics Lao Bảo".to_owned(),
+        name_en: Some("Lao Bao Trade and Logistics Centre".to_owned()),
+        zone_id: Some(lb.id),
+        address: Some("Khu kinh tế thương mại đặc biệt Lao Bảo, tỉnh Quảng Trị".to_owned()),
+        investors: vec![Contribution {
+            investor_id: ids[2],
+            capital_vnd: 20_000_000_000,
+            form: ContributionForm::Cash,
+            schedule: None,
+        }],
+        objectives: vec![Objective {
+            description: "Kinh doanh kho bãi và dịch vụ logistics".to_owned(),
+            vsic_code: "5210".to_owned(),
+        }],
+        scale: None,
+        total_capital_vnd: 20_000_000_000,
+        contributed_capital_vnd: 20_000_000_000,
+        mobilized_capital_vnd: 0,
+        capital_usd: None,
+        exchange_rate_vnd_per_usd: None,
+        exchange_rate_date: None,
+        duration_years: 30,
+        milestones: vec![],
+        incentives: vec![],
+        conditions: vec![],
+        note: Some(SAMPLE_NOTE.to_owned()),
+    };
+    service::projects::create(db, ctx, None, trade, prefix, limits).await?;
+    summary.projects_created += 1;
+    Ok(())
 }
 
 fn bad(code: &str, e: impl fmt::Display) -> ServiceError {

@@ -3,7 +3,11 @@
 pub mod area;
 pub mod audit;
 pub mod auth;
+pub mod country;
+pub mod investor;
+pub mod lease;
 pub mod parcel;
+pub mod project;
 pub mod text;
 pub mod zone;
 

@@ -10,6 +10,21 @@ pub fn clean(s: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Folds a name for diacritics-insensitive search: NFD, combining marks removed, `đ`/`Đ` -> `d`,
+/// lower case, single spaces. "Công ty Điện tử Ánh Dương" -> "cong ty dien tu anh duong".
+pub fn fold(s: &str) -> String {
+    let folded: String = s
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Like [`clean`], but an empty result becomes `None`.
 pub fn clean_optional(s: Option<&str>) -> Option<String> {
     s.map(clean).filter(|s| !s.is_empty())
@@ -42,6 +57,20 @@ mod tests {
     fn clean_composes_decomposed_vietnamese_and_folds_spaces() {
         let decomposed = "Khu  co\u{302}ng nghie\u{323}\u{302}p\t Nam \u{110}o\u{302}ng Ha\u{300} ";
         assert_eq!(clean(decomposed), "Khu công nghiệp Nam Đông Hà");
+    }
+
+    #[test]
+    fn folding_ignores_diacritics_case_and_the_d_with_stroke() {
+        assert_eq!(
+            fold("Công ty Điện tử Ánh Dương"),
+            "cong ty dien tu anh duong"
+        );
+        assert_eq!(fold("CÔNG  TY   ĐIỆN TỬ"), "cong ty dien tu");
+        // Decomposed input folds the same.
+        assert_eq!(
+            fold("Co\u{302}ng ty \u{110}ie\u{323}\u{302}n"),
+            "cong ty dien"
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod investors;
 pub mod parcels;
+pub mod projects;
 pub mod users;
 pub mod zones;
 

@@ -172,5 +172,6 @@ fn duplicate_lot(zone: &Zone, lot: &str) -> ServiceError {
             "duplicate",
             "is already used in this zone",
         )],
+        existing_id: None,
     }
 }

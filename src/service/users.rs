@@ -190,6 +190,7 @@ pub async fn create(
                     "duplicate",
                     "is already taken",
                 )],
+                existing_id: None,
             });
         }
         Err(e) => return Err(e.into()),
@@ -264,6 +265,7 @@ pub async fn set_disabled(
         return Err(ServiceError::Conflict {
             detail: "you cannot disable your own account".to_owned(),
             violations: vec![],
+            existing_id: None,
         });
     }
     let txn = db::begin_write(db).await?;

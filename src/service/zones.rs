@@ -213,5 +213,6 @@ fn duplicate_code(code: &str) -> ServiceError {
             "duplicate",
             "is already used by another zone",
         )],
+        existing_id: None,
     }
 }

@@ -20,14 +20,25 @@ enum Access {
 
 const EDITORS: &[&str] = &["officer", "admin"];
 const ADMIN: &[&str] = &["admin"];
+const APPROVER: &[&str] = &["approver"];
 
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
         "healthz" | "readyz" | "login" => Access::Public,
         "me" | "logout" => Access::AnyStaff,
-        "list_zones" | "get_zone" | "list_parcels" | "get_parcel" => {
-            Access::Reader("registry:read")
-        }
+        "list_zones"
+        | "get_zone"
+        | "list_parcels"
+        | "get_parcel"
+        | "get_zone_occupancy"
+        | "list_investors"
+        | "get_investor"
+        | "list_projects"
+        | "get_project"
+        | "list_project_leases" => Access::Reader("registry:read"),
+        "create_investor" | "update_investor" | "create_project" | "update_project"
+        | "create_lease" | "release_lease" => Access::Roles(EDITORS),
+        "change_project_status" => Access::Roles(APPROVER),
         "create_zone" | "update_zone" | "create_parcel" | "update_parcel" => Access::Roles(EDITORS),
         "list_users"
         | "create_user"
@@ -52,6 +63,10 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
             json!({"lot_code": format!("M-{n}"), "area_m2": 100, "land_use": "industrial"})
         }
         "update_parcel" => json!({"status": "reserved"}),
+        "create_investor" | "update_investor" | "create_project" | "update_project"
+        | "create_lease" => json!({}),
+        "change_project_status" => json!({"status": "registered"}),
+        "release_lease" => json!({"reason": "Quyết định thu hồi"}),
         "create_user" => {
             json!({"username": format!("matrix{n}"), "display_name": "Ma Trận", "password": USER_PASSWORD, "roles": ["clerk"]})
         }

@@ -5,7 +5,9 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn the_demo_loads_the_quang_tri_zones_once() {
     let app = TestApp::spawn().await;
-    let first = invest_registry::demo::load(&app.db).await.unwrap();
+    let first = invest_registry::demo::load(&app.db, &crate::helpers::test_settings_for(&app))
+        .await
+        .unwrap();
     assert_eq!(
         (
             first.zones_created,
@@ -14,7 +16,9 @@ async fn the_demo_loads_the_quang_tri_zones_once() {
         ),
         (9, 0, 4)
     );
-    let again = invest_registry::demo::load(&app.db).await.unwrap();
+    let again = invest_registry::demo::load(&app.db, &crate::helpers::test_settings_for(&app))
+        .await
+        .unwrap();
     assert_eq!(
         (
             again.zones_created,
@@ -60,5 +64,46 @@ async fn the_demo_loads_the_quang_tri_zones_once() {
             .iter()
             .all(|p| p["note"].as_str().unwrap().contains("Dữ liệu mẫu")),
         "sample parcels are marked as sample data"
+    );
+    let projects: Value = app.get("/api/v1/projects").await.json().await.unwrap();
+    let items = projects["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|p| p["note"].as_str().unwrap().contains("Dữ liệu mẫu"))
+    );
+    let packaging = &items[0];
+    assert_eq!(packaging["status"], "registered");
+    assert_eq!(
+        packaging["investors"].as_array().unwrap().len(),
+        2,
+        "one project has two investors"
+    );
+    assert_eq!(packaging["investors"][0]["share_percent"], 60.0);
+    let ndh_now: Value = app
+        .get(&format!("/api/v1/zones/{}", ndh["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ndh_now["occupancy"]["leased_m2"], 52300.0,
+        "lot CN-01 is leased to the registered project"
+    );
+    let investors: Value = app.get("/api/v1/investors").await.json().await.unwrap();
+    let kinds: Vec<&str> = investors["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "domestic_organization",
+            "foreign_organization",
+            "foreign_individual"
+        ]
     );
 }

@@ -407,3 +407,8 @@ pub fn test_settings_for_url(app: &TestApp) -> (String, String) {
         app.test_db.data_dir().display().to_string(),
     )
 }
+
+/// The settings an app was started with.
+pub fn test_settings_for(app: &TestApp) -> invest_registry::config::Settings {
+    test_settings(&app.test_db)
+}

@@ -1,0 +1,1114 @@
+//! `/api/v1/projects`: investment projects, their status machine and their land.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+    types::{Example, MaybeUndefined},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    pagination::{self, DEFAULT_LIMIT},
+    parse_if_match,
+    problem::{CreateError, ListError, ReadError, UpdateError, problem_responses},
+    security::{ReaderAuth, StaffAuth},
+    types::{AreaM2, Date, Lenient, take_optional, take_patch},
+};
+use crate::{
+    db::projects::ProjectFilter,
+    domain::{
+        FieldViolation, Violations,
+        auth::{Role, Scope},
+        lease::Lease,
+        project::{
+            CodeSource, Contribution, ContributionForm, Incentive, Milestone, Objective, Project,
+            ProjectData, ProjectStatus,
+        },
+    },
+    error::ServiceError,
+    service::{self, etag},
+    startup::AppState,
+};
+
+/// Investment projects.
+pub struct ProjectsApi;
+
+/// One investor's capital contribution.
+#[derive(Object, Debug, Clone)]
+#[oai(rename = "Contribution")]
+pub struct ContributionView {
+    /// The investor.
+    investor_id: Uuid,
+    /// The investor's name, for reading convenience.
+    investor_name: String,
+    /// Amount in VND.
+    capital_vnd: i64,
+    /// Share of the contributed capital in percent (derived; the shares add up to exactly 100).
+    share_percent: f64,
+    /// Form of contribution.
+    form: ContributionForm,
+    /// Schedule of contribution.
+    schedule: Option<String>,
+}
+
+/// An objective with its VSIC 2018 sector code.
+#[derive(Object, Debug, Clone)]
+#[oai(rename = "Objective")]
+pub struct ObjectiveView {
+    /// What the project does.
+    description: String,
+    /// VSIC 2018 code, 4 or 5 digits, e.g. `2610`.
+    vsic_code: String,
+}
+
+/// A milestone of the implementation schedule.
+#[derive(Object, Debug, Clone)]
+#[oai(rename = "Milestone")]
+pub struct MilestoneView {
+    /// What is done by then.
+    description: String,
+    /// By when.
+    due_date: Date,
+}
+
+/// An incentive with its legal basis.
+#[derive(Object, Debug, Clone)]
+#[oai(rename = "Incentive")]
+pub struct IncentiveView {
+    /// The incentive, e.g. "Miễn thuế nhập khẩu hàng hóa tạo tài sản cố định".
+    description: String,
+    /// The legal basis, e.g. "Điều 15, 16 Luật Đầu tư số 61/2020/QH14".
+    legal_basis: String,
+    /// Conditions to enjoy it.
+    conditions: Option<String>,
+}
+
+/// An investment project (dự án đầu tư): every content Article 40 puts on a certificate.
+#[derive(Object, Debug)]
+#[oai(rename = "Project", example)]
+pub struct ProjectView {
+    /// Identifier.
+    id: Uuid,
+    /// Project code, 10 digits; never changes.
+    project_code: String,
+    /// Where the code came from.
+    code_source: CodeSource,
+    /// Name in Vietnamese.
+    name_vi: String,
+    /// Name in English.
+    name_en: Option<String>,
+    /// Zone the project lies in.
+    zone_id: Option<Uuid>,
+    /// Address of the site.
+    address: Option<String>,
+    /// Investors and their contributions, in the order printed.
+    investors: Vec<ContributionView>,
+    /// Objectives with VSIC codes.
+    objectives: Vec<ObjectiveView>,
+    /// Scale: capacity, products, area.
+    scale: Option<String>,
+    /// Total investment capital in VND.
+    total_capital_vnd: i64,
+    /// Investors' contributed capital in VND (the sum of the contributions).
+    contributed_capital_vnd: i64,
+    /// Mobilised capital in VND; contributed + mobilised = total.
+    mobilized_capital_vnd: i64,
+    /// USD equivalent of the total, whole dollars.
+    capital_usd: Option<i64>,
+    /// Exchange rate used, VND per USD.
+    exchange_rate_vnd_per_usd: Option<i64>,
+    /// Date of that exchange rate.
+    exchange_rate_date: Option<Date>,
+    /// Operating duration in years.
+    duration_years: i32,
+    /// Implementation schedule.
+    milestones: Vec<MilestoneView>,
+    /// Incentives and support with their legal basis.
+    incentives: Vec<IncentiveView>,
+    /// Conditions imposed on the investor.
+    conditions: Vec<String>,
+    /// Status.
+    status: ProjectStatus,
+    /// When first registered.
+    registered_at: Option<DateTime<Utc>>,
+    /// Reason given with the last status change.
+    status_reason: Option<String>,
+    /// Free note.
+    note: Option<String>,
+    /// Row version; the ETag is this number in quotes.
+    version: i32,
+    /// When created.
+    created_at: DateTime<Utc>,
+    /// When last changed.
+    updated_at: DateTime<Utc>,
+}
+
+impl ProjectView {
+    fn build(p: Project, names: &HashMap<Uuid, String>) -> Self {
+        let shares = p.data.shares_bp();
+        let d = p.data;
+        Self {
+            id: p.id,
+            project_code: p.project_code,
+            code_source: p.code_source,
+            name_vi: d.name_vi,
+            name_en: d.name_en,
+            zone_id: d.zone_id,
+            address: d.address,
+            investors: d
+                .investors
+                .into_iter()
+                .zip(shares)
+                .map(|(c, bp)| ContributionView {
+                    investor_name: names.get(&c.investor_id).cloned().unwrap_or_default(),
+                    investor_id: c.investor_id,
+                    capital_vnd: c.capital_vnd,
+                    share_percent: bp as f64 / 100.0,
+                    form: c.form,
+                    schedule: c.schedule,
+                })
+                .collect(),
+            objectives: d
+                .objectives
+                .into_iter()
+                .map(|o| ObjectiveView {
+                    description: o.description,
+                    vsic_code: o.vsic_code,
+                })
+                .collect(),
+            scale: d.scale,
+            total_capital_vnd: d.total_capital_vnd,
+            contributed_capital_vnd: d.contributed_capital_vnd,
+            mobilized_capital_vnd: d.mobilized_capital_vnd,
+            capital_usd: d.capital_usd,
+            exchange_rate_vnd_per_usd: d.exchange_rate_vnd_per_usd,
+            exchange_rate_date: d.exchange_rate_date.map(Date),
+            duration_years: d.duration_years,
+            milestones: d
+                .milestones
+                .into_iter()
+                .map(|m| MilestoneView {
+                    description: m.description,
+                    due_date: Date(m.due_date),
+                })
+                .collect(),
+            incentives: d
+                .incentives
+                .into_iter()
+                .map(|i| IncentiveView {
+                    description: i.description,
+                    legal_basis: i.legal_basis,
+                    conditions: i.conditions,
+                })
+                .collect(),
+            conditions: d.conditions,
+            status: p.status,
+            registered_at: p.registered_at,
+            status_reason: p.status_reason,
+            note: d.note,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+impl Example for ProjectView {
+    fn example() -> Self {
+        let t = DateTime::parse_from_rfc3339("2026-11-02T03:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let investor = Uuid::from_u128(0x019a_4c5e_0000_7000_8000_0000_0000_0001);
+        let names = HashMap::from([(investor, "Công ty Cổ phần Điện tử Ánh Dương".to_owned())]);
+        let p = Project {
+            id: Uuid::from_u128(0x019a_4c5e_0000_7000_8000_0000_0000_0002),
+            project_code: "9900000001".to_owned(),
+            code_source: CodeSource::Local,
+            data: ProjectData {
+                name_vi: "Nhà máy sản xuất linh kiện điện tử Ánh Dương".to_owned(),
+                name_en: Some("Anh Duong Electronic Components Factory".to_owned()),
+                zone_id: Some(Uuid::from_u128(0x019a_4c5e_0000_7000_8000_0000_0000_0003)),
+                address: Some("Lô CN-01, Khu công nghiệp Nam Đông Hà, tỉnh Quảng Trị".to_owned()),
+                investors: vec![Contribution {
+                    investor_id: investor,
+                    capital_vnd: 100_000_000_000,
+                    form: ContributionForm::Cash,
+                    schedule: Some(
+                        "Góp đủ trong 90 ngày kể từ ngày được cấp Giấy chứng nhận đăng ký đầu tư"
+                            .to_owned(),
+                    ),
+                }],
+                objectives: vec![Objective {
+                    description: "Sản xuất linh kiện điện tử".to_owned(),
+                    vsic_code: "2610".to_owned(),
+                }],
+                scale: Some("5 triệu sản phẩm/năm".to_owned()),
+                total_capital_vnd: 250_000_000_000,
+                contributed_capital_vnd: 100_000_000_000,
+                mobilized_capital_vnd: 150_000_000_000,
+                capital_usd: Some(10_000_000),
+                exchange_rate_vnd_per_usd: Some(25_000),
+                exchange_rate_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+                duration_years: 50,
+                milestones: vec![Milestone {
+                    description: "Hoàn thành xây dựng và đưa vào hoạt động".to_owned(),
+                    due_date: chrono::NaiveDate::from_ymd_opt(2028, 6, 30).unwrap_or_default(),
+                }],
+                incentives: vec![Incentive {
+                    description: "Miễn thuế nhập khẩu hàng hóa tạo tài sản cố định".to_owned(),
+                    legal_basis: "Điều 15, 16 Luật Đầu tư số 61/2020/QH14".to_owned(),
+                    conditions: None,
+                }],
+                conditions: vec!["Đáp ứng các điều kiện về bảo vệ môi trường".to_owned()],
+                note: None,
+            },
+            status: ProjectStatus::Draft,
+            registered_at: None,
+            status_reason: None,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        };
+        Self::build(p, &names)
+    }
+}
+
+/// A contribution, as sent.
+#[derive(Object, Debug)]
+#[oai(rename = "ContributionInput", deny_unknown_fields)]
+pub struct ContributionBody {
+    /// The investor (registered first under /investors).
+    investor_id: Lenient<Uuid>,
+    /// Amount in VND (whole đồng).
+    capital_vnd: Lenient<i64>,
+    /// Form of contribution.
+    form: Lenient<ContributionForm>,
+    /// Schedule of contribution.
+    schedule: Option<Lenient<String>>,
+}
+
+/// An objective, as sent.
+#[derive(Object, Debug)]
+#[oai(rename = "ObjectiveInput", deny_unknown_fields)]
+pub struct ObjectiveBody {
+    /// What the project does.
+    description: Lenient<String>,
+    /// VSIC 2018 code, 4 or 5 digits.
+    vsic_code: Lenient<String>,
+}
+
+/// A milestone, as sent.
+#[derive(Object, Debug)]
+#[oai(rename = "MilestoneInput", deny_unknown_fields)]
+pub struct MilestoneBody {
+    /// What is done by then.
+    description: Lenient<String>,
+    /// By when.
+    due_date: Lenient<Date>,
+}
+
+/// An incentive, as sent.
+#[derive(Object, Debug)]
+#[oai(rename = "IncentiveInput", deny_unknown_fields)]
+pub struct IncentiveBody {
+    /// The incentive.
+    description: Lenient<String>,
+    /// Its legal basis.
+    legal_basis: Lenient<String>,
+    /// Conditions to enjoy it.
+    conditions: Option<Lenient<String>>,
+}
+
+fn take_list<B, T>(
+    field: &str,
+    list: Vec<B>,
+    v: &mut Violations,
+    each: impl Fn(B, &str, &mut Violations) -> Option<T>,
+) -> Option<Vec<T>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, b) in list.into_iter().enumerate() {
+        match each(b, &format!("{field}[{i}]"), v) {
+            Some(t) => out.push(t),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn contribution(b: ContributionBody, p: &str, v: &mut Violations) -> Option<Contribution> {
+    let investor_id = b.investor_id.take(&format!("{p}.investor_id"), v);
+    let capital = b.capital_vnd.take(&format!("{p}.capital_vnd"), v);
+    let form = b.form.take(&format!("{p}.form"), v);
+    let schedule = take_optional(&format!("{p}.schedule"), b.schedule, v);
+    Some(Contribution {
+        investor_id: investor_id?,
+        capital_vnd: capital?,
+        form: form?,
+        schedule,
+    })
+}
+
+fn objective(b: ObjectiveBody, p: &str, v: &mut Violations) -> Option<Objective> {
+    let description = b.description.take(&format!("{p}.description"), v);
+    let vsic = b.vsic_code.take(&format!("{p}.vsic_code"), v);
+    Some(Objective {
+        description: description?,
+        vsic_code: vsic?,
+    })
+}
+
+fn milestone(b: MilestoneBody, p: &str, v: &mut Violations) -> Option<Milestone> {
+    let description = b.description.take(&format!("{p}.description"), v);
+    let due = b.due_date.take(&format!("{p}.due_date"), v);
+    Some(Milestone {
+        description: description?,
+        due_date: due?.0,
+    })
+}
+
+fn incentive(b: IncentiveBody, p: &str, v: &mut Violations) -> Option<Incentive> {
+    let description = b.description.take(&format!("{p}.description"), v);
+    let basis = b.legal_basis.take(&format!("{p}.legal_basis"), v);
+    let conditions = take_optional(&format!("{p}.conditions"), b.conditions, v);
+    Some(Incentive {
+        description: description?,
+        legal_basis: basis?,
+        conditions,
+    })
+}
+
+fn condition(b: String, _p: &str, _v: &mut Violations) -> Option<String> {
+    Some(b)
+}
+
+/// A new project. Without `project_code`, a local code is allocated from the configured prefix.
+#[derive(Object, Debug)]
+#[oai(rename = "ProjectCreate", deny_unknown_fields)]
+pub struct ProjectCreate {
+    /// The 10-digit code from the National Investment Information System, if it has one.
+    project_code: Option<Lenient<String>>,
+    /// Name in Vietnamese.
+    name_vi: Lenient<String>,
+    /// Name in English.
+    name_en: Option<Lenient<String>>,
+    /// Zone the project lies in.
+    zone_id: Option<Lenient<Uuid>>,
+    /// Address of the site.
+    address: Option<Lenient<String>>,
+    /// Investors and their contributions, in the order printed; at least one.
+    investors: Lenient<Vec<ContributionBody>>,
+    /// Objectives with VSIC codes; at least one.
+    objectives: Lenient<Vec<ObjectiveBody>>,
+    /// Scale: capacity, products, area.
+    scale: Option<Lenient<String>>,
+    /// Total investment capital in VND.
+    total_capital_vnd: Lenient<i64>,
+    /// Contributed capital in VND: the sum of the contributions.
+    contributed_capital_vnd: Lenient<i64>,
+    /// Mobilised capital in VND; contributed + mobilised = total.
+    mobilized_capital_vnd: Lenient<i64>,
+    /// USD equivalent of the total, whole dollars (with the rate and its date).
+    capital_usd: Option<Lenient<i64>>,
+    /// Exchange rate used, VND per USD.
+    exchange_rate_vnd_per_usd: Option<Lenient<i64>>,
+    /// Date of the exchange rate.
+    exchange_rate_date: Option<Lenient<Date>>,
+    /// Operating duration in years (at most 70 in a zone, 50 outside, as configured).
+    duration_years: Lenient<i32>,
+    /// Implementation schedule.
+    milestones: Option<Lenient<Vec<MilestoneBody>>>,
+    /// Incentives with their legal basis.
+    incentives: Option<Lenient<Vec<IncentiveBody>>>,
+    /// Conditions imposed on the investor.
+    conditions: Option<Lenient<Vec<String>>>,
+    /// Free note.
+    note: Option<Lenient<String>>,
+}
+
+impl ProjectCreate {
+    fn into_domain(self) -> Result<(Option<String>, ProjectData), Vec<FieldViolation>> {
+        let mut v = Violations::default();
+        let code = take_optional("project_code", self.project_code, &mut v);
+        let name_vi = self.name_vi.take("name_vi", &mut v);
+        let name_en = take_optional("name_en", self.name_en, &mut v);
+        let zone_id = take_optional("zone_id", self.zone_id, &mut v);
+        let address = take_optional("address", self.address, &mut v);
+        let investors = self
+            .investors
+            .take("investors", &mut v)
+            .and_then(|l| take_list("investors", l, &mut v, contribution));
+        let objectives = self
+            .objectives
+            .take("objectives", &mut v)
+            .and_then(|l| take_list("objectives", l, &mut v, objective));
+        let scale = take_optional("scale", self.scale, &mut v);
+        let total = self.total_capital_vnd.take("total_capital_vnd", &mut v);
+        let contributed = self
+            .contributed_capital_vnd
+            .take("contributed_capital_vnd", &mut v);
+        let mobilized = self
+            .mobilized_capital_vnd
+            .take("mobilized_capital_vnd", &mut v);
+        let usd = take_optional("capital_usd", self.capital_usd, &mut v);
+        let rate = take_optional(
+            "exchange_rate_vnd_per_usd",
+            self.exchange_rate_vnd_per_usd,
+            &mut v,
+        );
+        let rate_date = take_optional("exchange_rate_date", self.exchange_rate_date, &mut v);
+        let duration = self.duration_years.take("duration_years", &mut v);
+        let milestones = take_optional("milestones", self.milestones, &mut v)
+            .map(|l| take_list("milestones", l, &mut v, milestone))
+            .unwrap_or(Some(vec![]));
+        let incentives = take_optional("incentives", self.incentives, &mut v)
+            .map(|l| take_list("incentives", l, &mut v, incentive))
+            .unwrap_or(Some(vec![]));
+        let conditions = take_optional("conditions", self.conditions, &mut v)
+            .map(|l| take_list("conditions", l, &mut v, condition))
+            .unwrap_or(Some(vec![]));
+        let note = take_optional("note", self.note, &mut v);
+        match (
+            name_vi,
+            investors,
+            objectives,
+            total,
+            contributed,
+            mobilized,
+            duration,
+            milestones,
+            incentives,
+            conditions,
+        ) {
+            (
+                Some(name_vi),
+                Some(investors),
+                Some(objectives),
+                Some(total),
+                Some(contributed),
+                Some(mobilized),
+                Some(duration),
+                Some(milestones),
+                Some(incentives),
+                Some(conditions),
+            ) if v.is_empty() => Ok((
+                code,
+                ProjectData {
+                    name_vi,
+                    name_en,
+                    zone_id,
+                    address,
+                    investors,
+                    objectives,
+                    scale,
+                    total_capital_vnd: total,
+                    contributed_capital_vnd: contributed,
+                    mobilized_capital_vnd: mobilized,
+                    capital_usd: usd,
+                    exchange_rate_vnd_per_usd: rate,
+                    exchange_rate_date: rate_date.map(|d| d.0),
+                    duration_years: duration,
+                    milestones,
+                    incentives,
+                    conditions,
+                    note,
+                },
+            )),
+            _ => Err(v.finish().err().unwrap_or_default()),
+        }
+    }
+}
+
+/// Changes to a project: send only what changes; lists are replaced whole; `null` clears an
+/// optional field. The project code never changes.
+#[derive(Object, Debug)]
+#[oai(rename = "ProjectPatch", deny_unknown_fields)]
+pub struct ProjectPatchBody {
+    /// Refused: a project keeps its code for life.
+    project_code: MaybeUndefined<Lenient<String>>,
+    /// New Vietnamese name.
+    name_vi: MaybeUndefined<Lenient<String>>,
+    /// New English name, or `null`.
+    name_en: MaybeUndefined<Lenient<String>>,
+    /// New zone, or `null`.
+    zone_id: MaybeUndefined<Lenient<Uuid>>,
+    /// New address, or `null`.
+    address: MaybeUndefined<Lenient<String>>,
+    /// New investors and contributions (whole list).
+    investors: MaybeUndefined<Lenient<Vec<ContributionBody>>>,
+    /// New objectives (whole list).
+    objectives: MaybeUndefined<Lenient<Vec<ObjectiveBody>>>,
+    /// New scale, or `null`.
+    scale: MaybeUndefined<Lenient<String>>,
+    /// New total capital in VND.
+    total_capital_vnd: MaybeUndefined<Lenient<i64>>,
+    /// New contributed capital in VND.
+    contributed_capital_vnd: MaybeUndefined<Lenient<i64>>,
+    /// New mobilised capital in VND.
+    mobilized_capital_vnd: MaybeUndefined<Lenient<i64>>,
+    /// New USD equivalent, or `null`.
+    capital_usd: MaybeUndefined<Lenient<i64>>,
+    /// New exchange rate, or `null`.
+    exchange_rate_vnd_per_usd: MaybeUndefined<Lenient<i64>>,
+    /// New exchange rate date, or `null`.
+    exchange_rate_date: MaybeUndefined<Lenient<Date>>,
+    /// New duration in years.
+    duration_years: MaybeUndefined<Lenient<i32>>,
+    /// New milestones (whole list).
+    milestones: MaybeUndefined<Lenient<Vec<MilestoneBody>>>,
+    /// New incentives (whole list).
+    incentives: MaybeUndefined<Lenient<Vec<IncentiveBody>>>,
+    /// New conditions (whole list).
+    conditions: MaybeUndefined<Lenient<Vec<String>>>,
+    /// New note, or `null`.
+    note: MaybeUndefined<Lenient<String>>,
+}
+
+type ProjectChange = Box<dyn FnOnce(&mut ProjectData) + Send>;
+
+impl ProjectPatchBody {
+    fn into_change(self) -> Result<ProjectChange, Vec<FieldViolation>> {
+        let mut v = Violations::default();
+        if !self.project_code.is_undefined() {
+            v.push(FieldViolation::new(
+                "project_code",
+                "immutable",
+                "a project keeps its code for its whole life (Decree 31/2021 Art. 37)",
+            ));
+        }
+        let name_vi = take_patch("name_vi", self.name_vi, false, &mut v).flatten();
+        let name_en = take_patch("name_en", self.name_en, true, &mut v);
+        let zone_id = take_patch("zone_id", self.zone_id, true, &mut v);
+        let address = take_patch("address", self.address, true, &mut v);
+        let investors = take_patch("investors", self.investors, false, &mut v)
+            .flatten()
+            .and_then(|l| take_list("investors", l, &mut v, contribution));
+        let objectives = take_patch("objectives", self.objectives, false, &mut v)
+            .flatten()
+            .and_then(|l| take_list("objectives", l, &mut v, objective));
+        let scale = take_patch("scale", self.scale, true, &mut v);
+        let total =
+            take_patch("total_capital_vnd", self.total_capital_vnd, false, &mut v).flatten();
+        let contributed = take_patch(
+            "contributed_capital_vnd",
+            self.contributed_capital_vnd,
+            false,
+            &mut v,
+        )
+        .flatten();
+        let mobilized = take_patch(
+            "mobilized_capital_vnd",
+            self.mobilized_capital_vnd,
+            false,
+            &mut v,
+        )
+        .flatten();
+        let usd = take_patch("capital_usd", self.capital_usd, true, &mut v);
+        let rate = take_patch(
+            "exchange_rate_vnd_per_usd",
+            self.exchange_rate_vnd_per_usd,
+            true,
+            &mut v,
+        );
+        let rate_date = take_patch("exchange_rate_date", self.exchange_rate_date, true, &mut v);
+        let duration = take_patch("duration_years", self.duration_years, false, &mut v).flatten();
+        let milestones = take_patch("milestones", self.milestones, false, &mut v)
+            .flatten()
+            .and_then(|l| take_list("milestones", l, &mut v, milestone));
+        let incentives = take_patch("incentives", self.incentives, false, &mut v)
+            .flatten()
+            .and_then(|l| take_list("incentives", l, &mut v, incentive));
+        let conditions = take_patch("conditions", self.conditions, false, &mut v).flatten();
+        let note = take_patch("note", self.note, true, &mut v);
+        v.finish()?;
+        Ok(Box::new(move |d: &mut ProjectData| {
+            macro_rules! set {
+                ($field:ident, $value:expr) => {
+                    if let Some(x) = $value {
+                        d.$field = x;
+                    }
+                };
+            }
+            set!(name_vi, name_vi);
+            set!(name_en, name_en);
+            set!(zone_id, zone_id);
+            set!(address, address);
+            set!(investors, investors);
+            set!(objectives, objectives);
+            set!(scale, scale);
+            set!(total_capital_vnd, total);
+            set!(contributed_capital_vnd, contributed);
+            set!(mobilized_capital_vnd, mobilized);
+            set!(capital_usd, usd);
+            set!(exchange_rate_vnd_per_usd, rate);
+            set!(exchange_rate_date, rate_date.map(|o| o.map(|d| d.0)));
+            set!(duration_years, duration);
+            set!(milestones, milestones);
+            set!(incentives, incentives);
+            set!(conditions, conditions);
+            set!(note, note);
+        }))
+    }
+}
+
+/// A page of projects.
+#[derive(Object, Debug)]
+#[oai(rename = "ProjectList")]
+pub struct ProjectList {
+    /// Projects, oldest first.
+    items: Vec<ProjectView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
+}
+
+/// A status change.
+#[derive(Object, Debug)]
+#[oai(rename = "ProjectStatusChange", deny_unknown_fields)]
+pub struct StatusChange {
+    /// The new status. Allowed: draft → registered or terminated; registered → suspended or
+    /// terminated; suspended → registered or terminated; terminated is final.
+    status: ProjectStatus,
+    /// The reason (required for suspended and terminated), e.g. the decision number.
+    reason: Option<String>,
+}
+
+/// A parcel leased to a project.
+#[derive(Object, Debug)]
+#[oai(rename = "Lease")]
+pub struct LeaseView {
+    /// Identifier.
+    id: Uuid,
+    /// The tenant project.
+    project_id: Uuid,
+    /// The parcel.
+    parcel_id: Uuid,
+    /// Area leased, m².
+    area_m2: AreaM2,
+    /// First day of the lease.
+    start_date: Date,
+    /// Last day of the lease.
+    end_date: Date,
+    /// True while the lease holds the land.
+    active: bool,
+    /// When it was released.
+    released_at: Option<DateTime<Utc>>,
+    /// Why it was released.
+    release_reason: Option<String>,
+    /// When it was recorded.
+    created_at: DateTime<Utc>,
+}
+
+impl From<Lease> for LeaseView {
+    fn from(l: Lease) -> Self {
+        Self {
+            id: l.id,
+            project_id: l.project_id,
+            parcel_id: l.parcel_id,
+            area_m2: AreaM2(l.area),
+            start_date: Date(l.start_date),
+            end_date: Date(l.end_date),
+            active: l.released_at.is_none(),
+            released_at: l.released_at,
+            release_reason: l.release_reason,
+            created_at: l.created_at,
+        }
+    }
+}
+
+/// A parcel to lease.
+#[derive(Object, Debug)]
+#[oai(rename = "LeaseCreate", deny_unknown_fields)]
+pub struct LeaseCreate {
+    /// The parcel; in the project's zone, not leased to another active project.
+    parcel_id: Lenient<Uuid>,
+    /// Area leased in m², at most the parcel's area.
+    area_m2: Lenient<AreaM2>,
+    /// First day of the lease.
+    start_date: Lenient<Date>,
+    /// Last day: not after the zone's term, and within the project's duration.
+    end_date: Lenient<Date>,
+}
+
+/// Ending a lease.
+#[derive(Object, Debug)]
+#[oai(rename = "LeaseRelease", deny_unknown_fields)]
+pub struct LeaseRelease {
+    /// Why the land is released, e.g. the decision number.
+    reason: String,
+}
+
+/// The project's leases.
+#[derive(Object, Debug)]
+#[oai(rename = "LeaseList")]
+pub struct LeaseList {
+    /// Leases, oldest first, active and released.
+    items: Vec<LeaseView>,
+}
+
+#[derive(ApiResponse)]
+enum ProjectsListed {
+    /// A page of projects.
+    #[oai(status = 200)]
+    Ok(Json<ProjectList>),
+}
+
+#[derive(ApiResponse)]
+enum ProjectCreated {
+    /// The project was registered as a draft.
+    #[oai(status = 201)]
+    Created(
+        Json<ProjectView>,
+        /// Address of the new project.
+        #[oai(header = "Location")]
+        String,
+        /// Version tag, for `If-Match` on later updates.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum ProjectFound {
+    /// The project.
+    #[oai(status = 200)]
+    Ok(
+        Json<ProjectView>,
+        /// Version tag, for `If-Match` on updates.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum LeaseCreated {
+    /// The parcel is leased to the project.
+    #[oai(status = 201)]
+    Created(Json<LeaseView>),
+}
+
+#[derive(ApiResponse)]
+enum LeaseDone {
+    /// The lease as it is now.
+    #[oai(status = 200)]
+    Ok(Json<LeaseView>),
+}
+
+#[derive(ApiResponse)]
+enum LeasesListed {
+    /// The project's leases.
+    #[oai(status = 200)]
+    Ok(Json<LeaseList>),
+}
+
+problem_responses! {
+    /// Errors of a status change.
+    TransitionError {
+        404 NotFound "No project has this id.",
+        409 Conflict "The law does not allow this move from the current status; `detail` and `errors[]` name the allowed ones.",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "A reason is required for suspending and terminating.",
+    }
+}
+
+problem_responses! {
+    /// Errors of leasing and releasing land.
+    LeaseError {
+        404 NotFound "No project or lease has this id.",
+        409 Conflict "The parcel already has an active lease (exactly one of racing requests wins), the project is terminated, or the lease was already released.",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "The area or the term does not fit the parcel, the zone or the project; `errors[]` names each field.",
+    }
+}
+
+const SCOPE: &str = "projects";
+const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
+
+async fn view_all(
+    state: &AppState,
+    projects: Vec<Project>,
+) -> Result<Vec<ProjectView>, ServiceError> {
+    let ids: Vec<Uuid> = projects
+        .iter()
+        .flat_map(|p| p.data.investors.iter().map(|c| c.investor_id))
+        .collect();
+    let names: HashMap<Uuid, String> = crate::db::investors::find_many(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.data.name))
+        .collect();
+    Ok(projects
+        .into_iter()
+        .map(|p| ProjectView::build(p, &names))
+        .collect())
+}
+
+async fn found(state: &AppState, p: Project) -> Result<ProjectFound, ServiceError> {
+    let tag = etag(p.version);
+    let view = view_all(state, vec![p])
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::Unexpected("empty".into()))?;
+    Ok(ProjectFound::Ok(Json(view), tag))
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Projects")]
+impl ProjectsApi {
+    /// List projects
+    ///
+    /// Filter by zone, status, investor, investors' nationality, total capital range and year of
+    /// first registration (Vietnamese calendar).
+    #[oai(path = "/projects", method = "get", operation_id = "list_projects")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query parameter is its own extractor, so the spec documents it"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Only projects in this zone.
+        zone_id: Query<Option<Uuid>>,
+        /// Only projects in this status.
+        status: Query<Option<ProjectStatus>>,
+        /// Only projects of this investor.
+        investor_id: Query<Option<Uuid>>,
+        /// Only projects with an investor of this nationality (ISO 3166-1 alpha-2).
+        #[oai(validator(max_length = 2))]
+        nationality: Query<Option<String>>,
+        /// Only projects of at least this total capital (VND).
+        #[oai(validator(minimum(value = "0")))]
+        min_capital_vnd: Query<Option<i64>>,
+        /// Only projects of at most this total capital (VND).
+        #[oai(validator(minimum(value = "0")))]
+        max_capital_vnd: Query<Option<i64>>,
+        /// Only projects first registered in this year.
+        #[oai(validator(minimum(value = "1990"), maximum(value = "2200")))]
+        registration_year: Query<Option<i32>>,
+    ) -> Result<ProjectsListed, ListError> {
+        auth.require_scope(Scope::RegistryRead)?;
+        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let filter = ProjectFilter {
+            zone_id: zone_id.0,
+            status: status.0,
+            investor_id: investor_id.0,
+            nationality: nationality.0.map(|n| n.to_ascii_uppercase()),
+            min_capital_vnd: min_capital_vnd.0,
+            max_capital_vnd: max_capital_vnd.0,
+            registration_year: registration_year.0,
+        };
+        let page = service::projects::list(&state.db, &filter, after, u64::from(limit.0)).await?;
+        Ok(ProjectsListed::Ok(Json(ProjectList {
+            items: view_all(&state, page.items).await?,
+            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
+        })))
+    }
+
+    /// Register a project (draft)
+    ///
+    /// Capital must add up: the contributions make the contributed capital, which with the
+    /// mobilised capital makes the total. Without `project_code` a local code is allocated.
+    #[oai(path = "/projects", method = "post", operation_id = "create_project")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        body: Json<ProjectCreate>,
+    ) -> Result<ProjectCreated, CreateError> {
+        let ctx = auth.context_for(EDITORS)?;
+        let (code, data) = body.0.into_domain().map_err(ServiceError::Validation)?;
+        let s = &state.settings;
+        let project = service::projects::create(
+            &state.db,
+            &ctx,
+            code,
+            data,
+            &s.project_code_prefix,
+            s.duration_limits,
+        )
+        .await?;
+        let location = format!("/api/v1/projects/{}", project.id);
+        let ProjectFound::Ok(view, tag) = found(&state, project).await?;
+        Ok(ProjectCreated::Created(view, location, tag))
+    }
+
+    /// Get a project
+    #[oai(path = "/projects/:id", method = "get", operation_id = "get_project")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<ProjectFound, ReadError> {
+        auth.require_scope(Scope::RegistryRead)?;
+        let project = service::projects::get(&state.db, id.0.param("id")?).await?;
+        Ok(found(&state, project).await?)
+    }
+
+    /// Change a project
+    ///
+    /// Send the ETag you read in `If-Match`. The code never changes; a terminated project is
+    /// closed to changes.
+    #[oai(
+        path = "/projects/:id",
+        method = "patch",
+        operation_id = "update_project"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+        /// The ETag of the version you read (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<ProjectPatchBody>,
+    ) -> Result<ProjectFound, UpdateError> {
+        let ctx = auth.context_for(EDITORS)?;
+        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let change = body.0.into_change().map_err(ServiceError::Validation)?;
+        let project = service::projects::update(
+            &state.db,
+            &ctx,
+            id.0.param("id")?,
+            &precondition,
+            change,
+            state.settings.duration_limits,
+        )
+        .await?;
+        Ok(found(&state, project).await?)
+    }
+
+    /// Change a project's status
+    ///
+    /// Approvers register, suspend, resume and terminate projects. A move the law does not allow
+    /// gets 409 naming the allowed ones. Terminating releases the project's land.
+    #[oai(
+        path = "/projects/:id/status",
+        method = "post",
+        operation_id = "change_project_status"
+    )]
+    async fn change_status(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<StatusChange>,
+    ) -> Result<ProjectFound, TransitionError> {
+        let ctx = auth.context_for(&[Role::Approver])?;
+        let project = service::projects::transition(
+            &state.db,
+            &ctx,
+            id.0.param("id")?,
+            body.0.status,
+            body.0.reason,
+        )
+        .await?;
+        Ok(found(&state, project).await?)
+    }
+
+    /// List a project's leases
+    #[oai(
+        path = "/projects/:id/leases",
+        method = "get",
+        operation_id = "list_project_leases"
+    )]
+    async fn leases(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<LeasesListed, ReadError> {
+        auth.require_scope(Scope::RegistryRead)?;
+        let leases = service::projects::leases(&state.db, id.0.param("id")?).await?;
+        Ok(LeasesListed::Ok(Json(LeaseList {
+            items: leases.into_iter().map(Into::into).collect(),
+        })))
+    }
+
+    /// Lease a parcel to a project
+    ///
+    /// A parcel is leased to at most one active project; of two racing requests, on any
+    /// instances, exactly one wins and the other gets 409.
+    #[oai(
+        path = "/projects/:id/leases",
+        method = "post",
+        operation_id = "create_lease"
+    )]
+    async fn lease(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<LeaseCreate>,
+    ) -> Result<LeaseCreated, LeaseError> {
+        let ctx = auth.context_for(EDITORS)?;
+        let mut v = Violations::default();
+        let b = body.0;
+        let parcel_id = b.parcel_id.take("parcel_id", &mut v);
+        let area = b.area_m2.take("area_m2", &mut v);
+        let start = b.start_date.take("start_date", &mut v);
+        let end = b.end_date.take("end_date", &mut v);
+        let (Some(parcel_id), Some(area), Some(start), Some(end)) = (parcel_id, area, start, end)
+        else {
+            return Err(ServiceError::Validation(v.finish().err().unwrap_or_default()).into());
+        };
+        let lease = service::projects::lease(
+            &state.db,
+            &ctx,
+            id.0.param("id")?,
+            service::projects::NewLease {
+                parcel_id,
+                area: area.0,
+                start_date: start.0,
+                end_date: end.0,
+            },
+        )
+        .await?;
+        Ok(LeaseCreated::Created(Json(lease.into())))
+    }
+
+    /// Release a lease
+    ///
+    /// The parcel becomes available again.
+    #[oai(
+        path = "/leases/:id/release",
+        method = "post",
+        operation_id = "release_lease"
+    )]
+    async fn release(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Lease id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<LeaseRelease>,
+    ) -> Result<LeaseDone, LeaseError> {
+        let ctx = auth.context_for(EDITORS)?;
+        let lease =
+            service::projects::release(&state.db, &ctx, id.0.param("id")?, body.0.reason).await?;
+        Ok(LeaseDone::Ok(Json(lease.into())))
+    }
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}

@@ -1,0 +1,399 @@
+//! Project queries, with the investors' contributions and the local code sequence.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use entity::{investor, project, project_investor};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+    sea_query::{Expr, ExprTrait, Query},
+};
+use uuid::Uuid;
+
+use super::corrupt;
+use crate::domain::{
+    project::{CodeSource, Contribution, Project, ProjectData, ProjectStatus},
+    text::fold,
+};
+
+/// Filters of the project list.
+#[derive(Debug, Default, Clone)]
+pub struct ProjectFilter {
+    /// Only projects in this zone.
+    pub zone_id: Option<Uuid>,
+    /// Only projects in this status.
+    pub status: Option<ProjectStatus>,
+    /// Only projects of this investor.
+    pub investor_id: Option<Uuid>,
+    /// Only projects with an investor of this nationality.
+    pub nationality: Option<String>,
+    /// Only projects of at least this total capital.
+    pub min_capital_vnd: Option<i64>,
+    /// Only projects of at most this total capital.
+    pub max_capital_vnd: Option<i64>,
+    /// Only projects first registered in this year (Vietnamese calendar).
+    pub registration_year: Option<i32>,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, col: &str) -> Result<T, DbErr> {
+    serde_json::from_str(text).map_err(|_| corrupt("projects", col, text))
+}
+
+fn to_domain(
+    m: project::Model,
+    contributions: Vec<project_investor::Model>,
+) -> Result<Project, DbErr> {
+    let mut contributions = contributions;
+    contributions.sort_by_key(|c| c.position);
+    let investors = contributions
+        .into_iter()
+        .map(|c| {
+            Ok(Contribution {
+                investor_id: c.investor_id,
+                capital_vnd: c.capital_vnd,
+                form: c
+                    .form
+                    .parse()
+                    .map_err(|_| corrupt("project_investors", "form", &c.form))?,
+                schedule: c.schedule,
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok(Project {
+        id: m.id,
+        code_source: m
+            .code_source
+            .parse::<CodeSource>()
+            .map_err(|_| corrupt("projects", "code_source", &m.code_source))?,
+        status: m
+            .status
+            .parse()
+            .map_err(|_| corrupt("projects", "status", &m.status))?,
+        data: ProjectData {
+            name_vi: m.name_vi,
+            name_en: m.name_en,
+            zone_id: m.zone_id,
+            address: m.address,
+            investors,
+            objectives: parse_json(&m.objectives, "objectives")?,
+            scale: m.scale,
+            total_capital_vnd: m.total_capital_vnd,
+            contributed_capital_vnd: m.contributed_capital_vnd,
+            mobilized_capital_vnd: m.mobilized_capital_vnd,
+            capital_usd: m.capital_usd,
+            exchange_rate_vnd_per_usd: m.exchange_rate_vnd_per_usd,
+            exchange_rate_date: m.exchange_rate_date,
+            duration_years: m.duration_years,
+            milestones: parse_json(&m.milestones, "milestones")?,
+            incentives: parse_json(&m.incentives, "incentives")?,
+            conditions: parse_json(&m.conditions, "conditions")?,
+            note: m.note,
+        },
+        project_code: m.project_code,
+        registered_at: m.registered_at,
+        status_reason: m.status_reason,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn data_columns(d: &ProjectData) -> project::ActiveModel {
+    project::ActiveModel {
+        name_vi: Set(d.name_vi.clone()),
+        name_en: Set(d.name_en.clone()),
+        name_search: Set(fold(&format!(
+            "{} {}",
+            d.name_vi,
+            d.name_en.as_deref().unwrap_or_default()
+        ))),
+        zone_id: Set(d.zone_id),
+        address: Set(d.address.clone()),
+        total_capital_vnd: Set(d.total_capital_vnd),
+        contributed_capital_vnd: Set(d.contributed_capital_vnd),
+        mobilized_capital_vnd: Set(d.mobilized_capital_vnd),
+        capital_usd: Set(d.capital_usd),
+        exchange_rate_vnd_per_usd: Set(d.exchange_rate_vnd_per_usd),
+        exchange_rate_date: Set(d.exchange_rate_date),
+        duration_years: Set(d.duration_years),
+        scale: Set(d.scale.clone()),
+        objectives: Set(json(&d.objectives)),
+        milestones: Set(json(&d.milestones)),
+        incentives: Set(json(&d.incentives)),
+        conditions: Set(json(&d.conditions)),
+        note: Set(d.note.clone()),
+        ..Default::default()
+    }
+}
+
+async fn write_contributions(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    d: &ProjectData,
+) -> Result<(), DbErr> {
+    project_investor::Entity::delete_many()
+        .filter(project_investor::Column::ProjectId.eq(project_id))
+        .exec(conn)
+        .await?;
+    for (i, c) in d.investors.iter().enumerate() {
+        let am = project_investor::ActiveModel {
+            project_id: Set(project_id),
+            investor_id: Set(c.investor_id),
+            position: Set(i as i32),
+            capital_vnd: Set(c.capital_vnd),
+            form: Set(c.form.as_str().to_owned()),
+            schedule: Set(c.schedule.clone()),
+        };
+        project_investor::Entity::insert(am)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts a project in draft; a taken code surfaces as a unique violation.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    code: &str,
+    source: CodeSource,
+    data: &ProjectData,
+    now: DateTime<Utc>,
+) -> Result<Project, DbErr> {
+    let mut am = data_columns(data);
+    am.id = Set(id);
+    am.project_code = Set(code.to_owned());
+    am.code_source = Set(source.as_str().to_owned());
+    am.status = Set(ProjectStatus::Draft.as_str().to_owned());
+    am.registered_at = Set(None);
+    am.status_reason = Set(None);
+    am.version = Set(1);
+    am.created_at = Set(now);
+    am.updated_at = Set(now);
+    project::Entity::insert(am)
+        .exec_without_returning(conn)
+        .await?;
+    write_contributions(conn, id, data).await?;
+    find(conn, id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("project {id} vanished after insert")))
+}
+
+/// One project with its contributions.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Project>, DbErr> {
+    let Some(m) = project::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let contributions = project_investor::Entity::find()
+        .filter(project_investor::Column::ProjectId.eq(id))
+        .all(conn)
+        .await?;
+    to_domain(m, contributions).map(Some)
+}
+
+/// One project by code.
+pub async fn find_by_code(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<Project>, DbErr> {
+    match project::Entity::find()
+        .filter(project::Column::ProjectCode.eq(code))
+        .one(conn)
+        .await?
+    {
+        Some(m) => find(conn, m.id).await,
+        None => Ok(None),
+    }
+}
+
+/// The first instant of a year in Viet Nam (UTC+7), in UTC.
+fn vietnam_new_year(year: i32) -> Option<DateTime<Utc>> {
+    let offset = chrono::FixedOffset::east_opt(7 * 3600)?;
+    let date = NaiveDate::from_ymd_opt(year, 1, 1)?;
+    offset
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A page of projects in creation order.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &ProjectFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Project>, DbErr> {
+    let mut q = project::Entity::find()
+        .order_by_asc(project::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        q = q.filter(project::Column::Id.gt(after));
+    }
+    if let Some(z) = filter.zone_id {
+        q = q.filter(project::Column::ZoneId.eq(z));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(project::Column::Status.eq(s.as_str()));
+    }
+    if let Some(min) = filter.min_capital_vnd {
+        q = q.filter(project::Column::TotalCapitalVnd.gte(min));
+    }
+    if let Some(max) = filter.max_capital_vnd {
+        q = q.filter(project::Column::TotalCapitalVnd.lte(max));
+    }
+    if let Some(year) = filter.registration_year
+        && let (Some(from), Some(to)) = (vietnam_new_year(year), vietnam_new_year(year + 1))
+    {
+        q = q
+            .filter(project::Column::RegisteredAt.gte(from))
+            .filter(project::Column::RegisteredAt.lt(to));
+    }
+    if let Some(inv) = filter.investor_id {
+        q = q.filter(
+            Expr::col(project::Column::Id).in_subquery(
+                Query::select()
+                    .column(project_investor::Column::ProjectId)
+                    .from(project_investor::Entity)
+                    .and_where(Expr::col(project_investor::Column::InvestorId).eq(inv))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(n) = &filter.nationality {
+        q = q.filter(
+            Expr::col(project::Column::Id).in_subquery(
+                Query::select()
+                    .column((
+                        project_investor::Entity,
+                        project_investor::Column::ProjectId,
+                    ))
+                    .from(project_investor::Entity)
+                    .inner_join(
+                        investor::Entity,
+                        Expr::col((investor::Entity, investor::Column::Id)).equals((
+                            project_investor::Entity,
+                            project_investor::Column::InvestorId,
+                        )),
+                    )
+                    .and_where(
+                        Expr::col((investor::Entity, investor::Column::Nationality)).eq(n.as_str()),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    let rows = q.all(conn).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let mut contributions = if ids.is_empty() {
+        Vec::new()
+    } else {
+        project_investor::Entity::find()
+            .filter(project_investor::Column::ProjectId.is_in(ids))
+            .all(conn)
+            .await?
+    };
+    rows.into_iter()
+        .map(|m| {
+            let mine: Vec<_> = contributions
+                .extract_if(.., |c| c.project_id == m.id)
+                .collect();
+            to_domain(m, mine)
+        })
+        .collect()
+}
+
+/// Writes new data if the row is still at `expected_version`.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    data: &ProjectData,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut am = data_columns(data);
+    am.version = Set(expected_version + 1);
+    am.updated_at = Set(now);
+    let res = project::Entity::update_many()
+        .set(am)
+        .filter(project::Column::Id.eq(id))
+        .filter(project::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(false);
+    }
+    write_contributions(conn, id, data).await?;
+    Ok(true)
+}
+
+/// Moves a project to a status if it is still at `expected_version`.
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    project: &Project,
+    status: ProjectStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let am = project::ActiveModel {
+        status: Set(status.as_str().to_owned()),
+        status_reason: Set(reason.map(str::to_owned)),
+        registered_at: Set(
+            if status == ProjectStatus::Registered && project.registered_at.is_none() {
+                Some(now)
+            } else {
+                project.registered_at
+            },
+        ),
+        version: Set(project.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let res = project::Entity::update_many()
+        .set(am)
+        .filter(project::Column::Id.eq(project.id))
+        .filter(project::Column::Version.eq(project.version))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Takes the next number of a named sequence. The row update locks it until the transaction ends,
+/// so concurrent callers on any instance get distinct numbers, and a rolled-back caller's number
+/// is reused (no gaps).
+pub async fn next_in_sequence(conn: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE code_counters SET next_value = next_value + 1 WHERE name = $1 RETURNING next_value - 1 AS taken"
+        }
+        _ => {
+            "UPDATE code_counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1 AS taken"
+        }
+    };
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [name.into()]))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("sequence {name}")))?;
+    row.try_get("", "taken")
+}
+
+/// Ids of investors that exist, of those asked for.
+pub async fn existing_investors(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    investor::Entity::find()
+        .select_only()
+        .column(investor::Column::Id)
+        .filter(investor::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await
+}

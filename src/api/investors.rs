@@ -16,7 +16,7 @@ use super::{
     parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
     security::{ReaderAuth, StaffAuth},
-    types::{Date, Lenient, Percent, take_optional, take_patch},
+    types::{Date, Lenient, Percent, json_example, take_optional, take_patch},
 };
 use crate::{
     db::investors::InvestorFilter,
@@ -247,7 +247,7 @@ impl RepresentativeBody {
 /// organisations give an establishment document, head office, legal representative and foreign
 /// ownership.
 #[derive(Object, Debug)]
-#[oai(rename = "InvestorCreate", deny_unknown_fields)]
+#[oai(rename = "InvestorCreate", deny_unknown_fields, example)]
 pub struct InvestorCreate {
     /// Kind of investor.
     kind: Lenient<InvestorKind>,
@@ -324,6 +324,27 @@ impl InvestorCreate {
         }
     }
 }
+
+json_example!(InvestorCreate, {
+    "kind": "domestic_organization",
+    "name": "Công ty Cổ phần Điện tử Ánh Dương",
+    "sex": null,
+    "date_of_birth": null,
+    "nationality": "VN",
+    "document": {
+        "doc_type": "enterprise_code",
+        "number": "3200123456",
+        "issue_date": "2015-06-01",
+        "issuer": "Sở Kế hoạch và Đầu tư tỉnh Quảng Trị"
+    },
+    "permanent_address": null,
+    "current_address": null,
+    "tax_code": "3200123456",
+    "head_office_address": "Số 10 đường Lê Duẩn, phường Đông Hà, tỉnh Quảng Trị",
+    "representative": {"name": "Nguyễn Văn An", "title": "Giám đốc", "doc_type": "cccd", "doc_number": "045089001234"},
+    "foreign_ownership_percent": 0,
+    "note": "Hồ sơ số 12/2026"
+});
 
 /// Changes to an investor: send only what changes; `null` clears an optional field. `document`
 /// and `representative` are replaced whole.

@@ -18,7 +18,7 @@ use super::{
     parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError, problem_responses},
     security::{ReaderAuth, StaffAuth},
-    types::{AreaM2, Date, Lenient, take_optional, take_patch},
+    types::{AreaM2, Date, Lenient, json_example, take_optional, take_patch},
 };
 use crate::{
     db::projects::ProjectFilter,
@@ -390,7 +390,7 @@ fn condition(b: String, _p: &str, _v: &mut Violations) -> Option<String> {
 
 /// A new project. Without `project_code`, a local code is allocated from the configured prefix.
 #[derive(Object, Debug)]
-#[oai(rename = "ProjectCreate", deny_unknown_fields)]
+#[oai(rename = "ProjectCreate", deny_unknown_fields, example)]
 pub struct ProjectCreate {
     /// The 10-digit code from the National Investment Information System, if it has one.
     project_code: Option<Lenient<String>>,
@@ -524,6 +524,55 @@ impl ProjectCreate {
         }
     }
 }
+
+json_example!(ProjectCreate, {
+    "project_code": null,
+    "name_vi": "Nhà máy sản xuất linh kiện điện tử Ánh Dương",
+    "name_en": "Anh Duong Electronic Components Factory",
+    "zone_id": "019a4c5e-0000-7000-8000-000000000003",
+    "address": "Lô CN-01, Khu công nghiệp Nam Đông Hà, tỉnh Quảng Trị",
+    "investors": [
+        {"investor_id": "019a4c5e-0000-7000-8000-000000000001", "capital_vnd": 60000000000i64, "form": "cash", "schedule": "Góp đủ trong 90 ngày kể từ ngày được cấp Giấy chứng nhận đăng ký đầu tư"},
+        {"investor_id": "019a4c5e-0000-7000-8000-000000000004", "capital_vnd": 40000000000i64, "form": "in_kind", "schedule": "Góp bằng máy móc, thiết bị trong 12 tháng"}
+    ],
+    "objectives": [{"description": "Sản xuất linh kiện điện tử", "vsic_code": "2610"}],
+    "scale": "5 triệu sản phẩm/năm",
+    "total_capital_vnd": 250000000000i64,
+    "contributed_capital_vnd": 100000000000i64,
+    "mobilized_capital_vnd": 150000000000i64,
+    "capital_usd": 10000000,
+    "exchange_rate_vnd_per_usd": 25000,
+    "exchange_rate_date": "2026-11-01",
+    "duration_years": 50,
+    "milestones": [{"description": "Hoàn thành xây dựng và đưa vào hoạt động", "due_date": "2028-06-30"}],
+    "incentives": [{"description": "Miễn thuế nhập khẩu hàng hóa tạo tài sản cố định", "legal_basis": "Điều 15, 16 Luật Đầu tư số 61/2020/QH14", "conditions": null}],
+    "conditions": ["Đáp ứng các điều kiện về bảo vệ môi trường"],
+    "note": null
+});
+
+json_example!(StatusChange, {"status": "suspended", "reason": "Thông báo tạm ngừng hoạt động số 12/TB-BQLKKT ngày 01/12/2026"});
+
+json_example!(LeaseCreate, {
+    "parcel_id": "019a4c5e-0000-7000-8000-000000000005",
+    "area_m2": 52300,
+    "start_date": "2026-12-01",
+    "end_date": "2071-03-19"
+});
+
+json_example!(LeaseRelease, {"reason": "Quyết định thu hồi đất số 45/QĐ-UBND ngày 20/11/2026"});
+
+json_example!(LeaseView, {
+    "id": "019a4c5e-0000-7000-8000-000000000006",
+    "project_id": "019a4c5e-0000-7000-8000-000000000002",
+    "parcel_id": "019a4c5e-0000-7000-8000-000000000005",
+    "area_m2": 52300,
+    "start_date": "2026-12-01",
+    "end_date": "2071-03-19",
+    "active": true,
+    "released_at": null,
+    "release_reason": null,
+    "created_at": "2026-11-02T03:00:00Z"
+});
 
 /// Changes to a project: send only what changes; lists are replaced whole; `null` clears an
 /// optional field. The project code never changes.
@@ -669,7 +718,7 @@ pub struct ProjectList {
 
 /// A status change.
 #[derive(Object, Debug)]
-#[oai(rename = "ProjectStatusChange", deny_unknown_fields)]
+#[oai(rename = "ProjectStatusChange", deny_unknown_fields, example)]
 pub struct StatusChange {
     /// The new status. Allowed: draft → registered or terminated; registered → suspended or
     /// terminated; suspended → registered or terminated; terminated is final.
@@ -680,7 +729,7 @@ pub struct StatusChange {
 
 /// A parcel leased to a project.
 #[derive(Object, Debug)]
-#[oai(rename = "Lease")]
+#[oai(rename = "Lease", example)]
 pub struct LeaseView {
     /// Identifier.
     id: Uuid,
@@ -723,7 +772,7 @@ impl From<Lease> for LeaseView {
 
 /// A parcel to lease.
 #[derive(Object, Debug)]
-#[oai(rename = "LeaseCreate", deny_unknown_fields)]
+#[oai(rename = "LeaseCreate", deny_unknown_fields, example)]
 pub struct LeaseCreate {
     /// The parcel; in the project's zone, not leased to another active project.
     parcel_id: Lenient<Uuid>,
@@ -737,7 +786,7 @@ pub struct LeaseCreate {
 
 /// Ending a lease.
 #[derive(Object, Debug)]
-#[oai(rename = "LeaseRelease", deny_unknown_fields)]
+#[oai(rename = "LeaseRelease", deny_unknown_fields, example)]
 pub struct LeaseRelease {
     /// Why the land is released, e.g. the decision number.
     reason: String,

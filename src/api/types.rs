@@ -454,3 +454,17 @@ pub fn take_patch<T>(
         MaybeUndefined::Value(l) => l.take(field, v).map(Some),
     }
 }
+
+/// Gives an API object an example for the spec, written as the JSON a client sees. The JSON is a
+/// constant of the source, so a mistake in it fails the spec test, not a request.
+macro_rules! json_example {
+    ($ty:ty, $json:tt) => {
+        impl poem_openapi::types::Example for $ty {
+            fn example() -> Self {
+                <$ty as poem_openapi::types::ParseFromJSON>::parse_from_json(Some(serde_json::json!($json)))
+                    .expect("the example in the source is valid")
+            }
+        }
+    };
+}
+pub(crate) use json_example;

@@ -78,7 +78,7 @@ pub struct ZoneView {
 
 /// Occupancy of a zone's industrial and service land (Decree 35/2022).
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "ZoneOccupancy")]
+#[oai(rename = "ZoneOccupancy", example)]
 pub struct OccupancyView {
     /// Industrial + service land leased to projects that hold a certificate (registered or
     /// suspended), m².
@@ -91,6 +91,8 @@ pub struct OccupancyView {
     /// `leased_m2 / land_m2` in percent, two decimals; absent when the land is unknown.
     rate_percent: Option<f64>,
 }
+
+super::types::json_example!(OccupancyView, {"leased_m2": 52300, "land_m2": 700000, "land_is_planned": true, "rate_percent": 7.47});
 
 impl From<service::projects::Occupancy> for OccupancyView {
     fn from(o: service::projects::Occupancy) -> Self {

@@ -165,8 +165,8 @@ impl InvestorData {
         self.document.issuer = clean_optional(self.document.issuer.as_deref());
         self.permanent_address = clean_optional(self.permanent_address.as_deref());
         self.current_address = clean_optional(self.current_address.as_deref());
-        self.tax_code =
-            clean_optional(self.tax_code.as_deref()).map(|t| normalize_enterprise_code(&t));
+        self.tax_code = clean_optional(self.tax_code.as_deref())
+            .map(|t| normalize_doc_number(DocType::EnterpriseCode, &t));
         self.head_office_address = clean_optional(self.head_office_address.as_deref());
         self.note = clean_optional(self.note.as_deref());
         if let Some(r) = &mut self.representative {

@@ -412,3 +412,156 @@ pub fn test_settings_for_url(app: &TestApp) -> (String, String) {
 pub fn test_settings_for(app: &TestApp) -> invest_registry::config::Settings {
     test_settings(&app.test_db)
 }
+
+/// A domestic company's investor body.
+pub fn company_body(name: &str, enterprise_code: &str) -> Value {
+    json!({
+        "kind": "domestic_organization",
+        "name": name,
+        "nationality": "VN",
+        "document": {"doc_type": "enterprise_code", "number": enterprise_code, "issue_date": "2015-06-01", "issuer": "Sở Kế hoạch và Đầu tư tỉnh Quảng Trị"},
+        "tax_code": enterprise_code,
+        "head_office_address": "Số 10 Lê Duẩn, phường Đông Hà, tỉnh Quảng Trị",
+        "representative": {"name": "Nguyễn Văn An", "title": "Giám đốc", "doc_type": "cccd", "doc_number": "045089001234"},
+        "foreign_ownership_percent": 0
+    })
+}
+
+/// A foreign individual's investor body.
+pub fn foreigner_body(name: &str, passport: &str, country: &str) -> Value {
+    json!({
+        "kind": "foreign_individual",
+        "name": name,
+        "sex": "male",
+        "date_of_birth": "1980-07-21",
+        "nationality": country,
+        "document": {"doc_type": "passport", "number": passport, "issue_date": "2020-01-10", "issuer": "MOFA"},
+        "permanent_address": "Seoul",
+        "current_address": "Đông Hà, Quảng Trị"
+    })
+}
+
+/// A project body: the investors share 100 billion VND of contributed capital equally, with 150
+/// billion mobilised.
+pub fn project_body(investor_ids: &[&str], zone_id: Option<&str>) -> Value {
+    let each = 100_000_000_000i64 / investor_ids.len() as i64;
+    let investors: Vec<Value> = investor_ids
+        .iter()
+        .map(|id| json!({"investor_id": id, "capital_vnd": each, "form": "cash", "schedule": "Góp đủ trong 90 ngày"}))
+        .collect();
+    json!({
+        "name_vi": "Nhà máy sản xuất linh kiện điện tử",
+        "name_en": "Electronic components factory",
+        "zone_id": zone_id,
+        "investors": investors,
+        "objectives": [{"description": "Sản xuất linh kiện điện tử", "vsic_code": "2610"}],
+        "scale": "5 triệu sản phẩm/năm",
+        "total_capital_vnd": each * investor_ids.len() as i64 + 150_000_000_000,
+        "contributed_capital_vnd": each * investor_ids.len() as i64,
+        "mobilized_capital_vnd": 150_000_000_000i64,
+        "duration_years": 50,
+        "milestones": [{"description": "Đưa vào hoạt động", "due_date": "2028-06-30"}],
+        "incentives": [{"description": "Miễn thuế nhập khẩu", "legal_basis": "Điều 15 Luật Đầu tư 2020"}],
+        "conditions": ["Bảo vệ môi trường"]
+    })
+}
+
+impl TestApp {
+    /// Creates an investor, returns its JSON; panics unless 201.
+    pub async fn create_investor(&self, body: Value) -> Value {
+        let resp = self.post("/api/v1/investors", &body).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "{}",
+            resp.text().await.unwrap()
+        );
+        resp.json().await.unwrap()
+    }
+
+    /// Creates a project, returns its JSON; panics unless 201.
+    pub async fn create_project(&self, body: Value) -> Value {
+        let resp = self.post("/api/v1/projects", &body).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "{}",
+            resp.text().await.unwrap()
+        );
+        resp.json().await.unwrap()
+    }
+
+    /// A zone with a term and industrial + service land, a parcel in it, and a draft project there
+    /// of one new company; returns (zone, parcel, project).
+    pub async fn zone_parcel_project(&self, code: &str) -> (Value, Value, Value) {
+        let mut zb = zone_body(code);
+        zb["term_start"] = json!("2021-03-19");
+        zb["term_end"] = json!("2071-03-19");
+        zb["industrial_service_area_m2"] = json!(100_000);
+        let zone = self.create_zone_with(zb).await;
+        let zone_id = zone["id"].as_str().unwrap().to_owned();
+        let parcel = self.create_parcel(&zone_id, "CN-01", 10_000.0).await;
+        let n = uuid::Uuid::now_v7().as_u128() % 1_000_000;
+        let investor = self
+            .create_investor(company_body(
+                "Công ty TNHH Thử nghiệm",
+                &format!("3200{n:06}"),
+            ))
+            .await;
+        let project = self
+            .create_project(project_body(
+                &[investor["id"].as_str().unwrap()],
+                Some(&zone_id),
+            ))
+            .await;
+        (zone, parcel, project)
+    }
+
+    /// Moves a project to a status as an approver; returns the response.
+    pub async fn set_status(
+        &self,
+        approver: &str,
+        project_id: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Response {
+        self.send_as(
+            Some(approver),
+            Method::POST,
+            &format!("/api/v1/projects/{project_id}/status"),
+            Some(&json!({"status": status, "reason": reason})),
+            None,
+        )
+        .await
+    }
+
+    /// Everything a client can see of investors, projects and leases.
+    pub async fn registry_snapshot(&self) -> Value {
+        let investors: Value = self
+            .get("/api/v1/investors?limit=200")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let projects: Value = self
+            .get("/api/v1/projects?limit=200")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut leases = Vec::new();
+        for p in projects["items"].as_array().unwrap() {
+            let l: Value = self
+                .get(&format!(
+                    "/api/v1/projects/{}/leases",
+                    p["id"].as_str().unwrap()
+                ))
+                .await
+                .json()
+                .await
+                .unwrap();
+            leases.push(l);
+        }
+        json!({"base": self.snapshot().await, "investors": investors, "projects": projects, "leases": leases})
+    }
+}

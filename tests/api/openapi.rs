@@ -98,3 +98,38 @@ fn every_operation_is_described_and_documents_its_errors() {
         }
     }
 }
+
+#[test]
+fn every_field_is_described_and_registry_schemas_carry_complete_examples() {
+    let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let mut undocumented = Vec::new();
+    for (name, schema) in schemas {
+        if let Some(props) = schema["properties"].as_object() {
+            for (field, prop) in props {
+                if !prop["description"].as_str().is_some_and(|d| !d.is_empty()) {
+                    undocumented.push(format!("{name}.{field}"));
+                }
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "fields without a description: {undocumented:?}");
+
+    for name in [
+        "Investor",
+        "InvestorCreate",
+        "Project",
+        "ProjectCreate",
+        "ProjectStatusChange",
+        "Lease",
+        "LeaseCreate",
+        "LeaseRelease",
+        "ZoneOccupancy",
+    ] {
+        let schema = &schemas[name];
+        let example = schema["example"].as_object().unwrap_or_else(|| panic!("{name} has an example"));
+        for field in schema["properties"].as_object().unwrap().keys() {
+            assert!(example.contains_key(field), "{name}'s example shows {field}");
+        }
+    }
+}

@@ -461,8 +461,10 @@ macro_rules! json_example {
     ($ty:ty, $json:tt) => {
         impl poem_openapi::types::Example for $ty {
             fn example() -> Self {
-                <$ty as poem_openapi::types::ParseFromJSON>::parse_from_json(Some(serde_json::json!($json)))
-                    .expect("the example in the source is valid")
+                <$ty as poem_openapi::types::ParseFromJSON>::parse_from_json(Some(
+                    serde_json::json!($json),
+                ))
+                .expect("the example in the source is valid")
             }
         }
     };

@@ -107,13 +107,16 @@ fn every_field_is_described_and_registry_schemas_carry_complete_examples() {
     for (name, schema) in schemas {
         if let Some(props) = schema["properties"].as_object() {
             for (field, prop) in props {
-                if !prop["description"].as_str().is_some_and(|d| !d.is_empty()) {
+                if prop["description"].as_str().is_none_or(|d| d.is_empty()) {
                     undocumented.push(format!("{name}.{field}"));
                 }
             }
         }
     }
-    assert!(undocumented.is_empty(), "fields without a description: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "fields without a description: {undocumented:?}"
+    );
 
     for name in [
         "Investor",
@@ -127,9 +130,14 @@ fn every_field_is_described_and_registry_schemas_carry_complete_examples() {
         "ZoneOccupancy",
     ] {
         let schema = &schemas[name];
-        let example = schema["example"].as_object().unwrap_or_else(|| panic!("{name} has an example"));
+        let example = schema["example"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} has an example"));
         for field in schema["properties"].as_object().unwrap().keys() {
-            assert!(example.contains_key(field), "{name}'s example shows {field}");
+            assert!(
+                example.contains_key(field),
+                "{name}'s example shows {field}"
+            );
         }
     }
 }

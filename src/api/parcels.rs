@@ -35,7 +35,7 @@ pub struct ParcelsApi;
 
 /// A land parcel (lô đất) inside a zone.
 #[derive(Object, Debug)]
-#[oai(rename = "Parcel")]
+#[oai(rename = "Parcel", example)]
 pub struct ParcelView {
     /// Identifier.
     id: Uuid,
@@ -78,7 +78,7 @@ impl From<Parcel> for ParcelView {
 
 /// A new parcel.
 #[derive(Object, Debug)]
-#[oai(rename = "ParcelCreate", deny_unknown_fields)]
+#[oai(rename = "ParcelCreate", deny_unknown_fields, example)]
 pub struct ParcelCreate {
     /// Lot code, unique in the zone: letters A-Z, digits, `-`, `.`, `/` (stored in upper case).
     lot_code: Lenient<String>,
@@ -113,6 +113,27 @@ impl ParcelCreate {
         }
     }
 }
+
+super::types::json_example!(ParcelCreate, {
+    "lot_code": "CN-01",
+    "area_m2": 52300,
+    "land_use": "industrial",
+    "status": "available",
+    "note": "Lô góc, giáp đường trục chính"
+});
+
+super::types::json_example!(ParcelView, {
+    "id": "019a4c5e-0000-7000-8000-000000000005",
+    "zone_id": "019a4c5e-0000-7000-8000-000000000003",
+    "lot_code": "CN-01",
+    "area_m2": 52300,
+    "land_use": "industrial",
+    "status": "leased",
+    "note": "Lô góc, giáp đường trục chính",
+    "version": 2,
+    "created_at": "2026-11-02T03:00:00Z",
+    "updated_at": "2026-12-01T02:00:00Z"
+});
 
 /// Changes to a parcel: send only the fields that change; `null` clears the note.
 #[derive(Object, Debug)]

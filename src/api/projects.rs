@@ -798,6 +798,8 @@ pub struct LeaseRelease {
 pub struct LeaseList {
     /// Leases, oldest first, active and released.
     items: Vec<LeaseView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
 }
 
 #[derive(ApiResponse)]
@@ -1084,11 +1086,23 @@ impl ProjectsApi {
         auth: ReaderAuth,
         /// Project id.
         id: Path<Lenient<Uuid>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
     ) -> Result<LeasesListed, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
-        let leases = service::projects::leases(&state.db, id.0.param("id")?).await?;
+        let after = pagination::decode("leases", cursor.0.as_deref())?;
+        let page =
+            service::projects::leases(&state.db, id.0.param("id")?, after, u64::from(limit.0))
+                .await?;
         Ok(LeasesListed::Ok(Json(LeaseList {
-            items: leases.into_iter().map(Into::into).collect(),
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_after.map(|id| pagination::encode("leases", id)),
         })))
     }
 

@@ -34,7 +34,7 @@ pub struct ZonesApi;
 
 /// An industrial park (khu công nghiệp) or economic zone (khu kinh tế).
 #[derive(Object, Debug)]
-#[oai(rename = "Zone")]
+#[oai(rename = "Zone", example)]
 pub struct ZoneView {
     /// Identifier.
     id: Uuid,
@@ -162,7 +162,7 @@ impl ZoneView {
 
 /// A new zone.
 #[derive(Object, Debug)]
-#[oai(rename = "ZoneCreate", deny_unknown_fields)]
+#[oai(rename = "ZoneCreate", deny_unknown_fields, example)]
 pub struct ZoneCreate {
     /// Short stable code: letters A-Z, digits and hyphens, e.g. `KCN-NDH` (stored in upper case).
     code: Lenient<String>,
@@ -236,6 +236,44 @@ impl ZoneCreate {
         }
     }
 }
+
+super::types::json_example!(ZoneCreate, {
+    "code": "KCN-NDH",
+    "name": "Khu công nghiệp Nam Đông Hà",
+    "kind": "industrial_park",
+    "province": "Quảng Trị",
+    "parent_id": null,
+    "total_area_m2": 987540,
+    "industrial_service_area_m2": 700000,
+    "developer": "Công ty Phát triển hạ tầng khu công nghiệp Quảng Trị",
+    "term_start": "2021-03-19",
+    "term_end": "2071-03-19",
+    "status": "operating",
+    "figures_as_of": "2022",
+    "source": "iipvietnam.com/cac-khu-cong-nghiep-tinh-quang-tri.html"
+});
+
+super::types::json_example!(ZoneView, {
+    "id": "019a4c5e-0000-7000-8000-000000000003",
+    "code": "KCN-NDH",
+    "name": "Khu công nghiệp Nam Đông Hà",
+    "kind": "industrial_park",
+    "province": "Quảng Trị",
+    "parent_id": null,
+    "total_area_m2": 987540,
+    "total_area_ha": 98.754,
+    "industrial_service_area_m2": 700000,
+    "developer": "Công ty Phát triển hạ tầng khu công nghiệp Quảng Trị",
+    "term_start": "2021-03-19",
+    "term_end": "2071-03-19",
+    "status": "operating",
+    "figures_as_of": "2022",
+    "source": "iipvietnam.com/cac-khu-cong-nghiep-tinh-quang-tri.html",
+    "occupancy": {"leased_m2": 52300, "land_m2": 700000, "land_is_planned": true, "rate_percent": 7.47},
+    "version": 3,
+    "created_at": "2026-11-02T03:00:00Z",
+    "updated_at": "2026-11-20T08:30:00Z"
+});
 
 /// Changes to a zone: send only the fields that change; `null` clears an optional field.
 #[derive(Object, Debug)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{lease, parcel, project};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
@@ -79,6 +79,23 @@ pub async fn for_project(
         .into_iter()
         .map(to_domain)
         .collect())
+}
+
+/// A page of a project's leases, oldest first, after the given id.
+pub async fn page_for_project(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Lease>, DbErr> {
+    let mut q = lease::Entity::find()
+        .filter(lease::Column::ProjectId.eq(project_id))
+        .order_by_asc(lease::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        q = q.filter(lease::Column::Id.gt(after));
+    }
+    Ok(q.all(conn).await?.into_iter().map(to_domain).collect())
 }
 
 /// The active lease of a parcel, if any.

@@ -496,10 +496,16 @@ pub async fn release(
     Ok(after)
 }
 
-/// A project's leases.
-pub async fn leases(db: &DatabaseConnection, project_id: Uuid) -> Result<Vec<Lease>, ServiceError> {
+/// A page of a project's leases, active and released.
+pub async fn leases(
+    db: &DatabaseConnection,
+    project_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<Lease>, ServiceError> {
     get(db, project_id).await?;
-    Ok(db::leases::for_project(db, project_id).await?)
+    let rows = db::leases::page_for_project(db, project_id, after, limit + 1).await?;
+    Ok(Page::from_overfetch(rows, limit, |l| l.id))
 }
 
 /// Occupancy of zones (Decree 35/2022): leased industrial + service land of projects holding a

@@ -119,6 +119,10 @@ fn every_field_is_described_and_registry_schemas_carry_complete_examples() {
     );
 
     for name in [
+        "Zone",
+        "ZoneCreate",
+        "Parcel",
+        "ParcelCreate",
         "Investor",
         "InvestorCreate",
         "Project",

@@ -44,6 +44,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     pub version: i32,
+    /// The user who created the project, if a user did.
+    pub created_by: Option<Uuid>,
+    /// The user who last changed its data, if a user did.
+    pub updated_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -271,6 +271,7 @@ impl Example for ProjectView {
             status: ProjectStatus::Draft,
             registered_at: None,
             status_reason: None,
+            prepared_by: vec![],
             version: 1,
             created_at: t,
             updated_at: t,

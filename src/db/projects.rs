@@ -96,6 +96,7 @@ fn to_domain(
         project_code: m.project_code,
         registered_at: m.registered_at,
         status_reason: m.status_reason,
+        prepared_by: m.created_by.into_iter().chain(m.updated_by).collect(),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -156,15 +157,22 @@ async fn write_contributions(
 }
 
 /// Inserts a project in draft; a taken code surfaces as a unique violation.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one insert of every column the service decides"
+)]
 pub async fn insert(
     conn: &impl ConnectionTrait,
     id: Uuid,
     code: &str,
     source: CodeSource,
     data: &ProjectData,
+    by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Project, DbErr> {
     let mut am = data_columns(data);
+    am.created_by = Set(by);
+    am.updated_by = Set(None);
     am.id = Set(id);
     am.project_code = Set(code.to_owned());
     am.code_source = Set(source.as_str().to_owned());
@@ -312,9 +320,11 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     data: &ProjectData,
+    by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let mut am = data_columns(data);
+    am.updated_by = Set(by);
     am.version = Set(expected_version + 1);
     am.updated_at = Set(now);
     let res = project::Entity::update_many()

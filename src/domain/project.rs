@@ -181,6 +181,9 @@ pub struct Project {
     pub registered_at: Option<DateTime<Utc>>,
     /// Reason given with the last status change.
     pub status_reason: Option<String>,
+    /// The users who prepared the project's data (created it, last changed it); none of them may
+    /// register it (four eyes).
+    pub prepared_by: Vec<Uuid>,
     /// Row version, the ETag.
     pub version: i32,
     /// When created.

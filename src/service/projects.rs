@@ -69,6 +69,11 @@ fn lease_json(l: &Lease) -> serde_json::Value {
     })
 }
 
+/// The acting user's id, if a user acts.
+fn user_id(ctx: &Context) -> Option<Uuid> {
+    ctx.actor.id().and_then(|s| s.parse().ok())
+}
+
 /// Zone and investors named by the data must exist.
 async fn check_references(
     conn: &impl ConnectionTrait,
@@ -129,26 +134,35 @@ pub async fn create(
         Some(c) => (c, CodeSource::National),
         None => (allocate_code(&txn, prefix).await?, CodeSource::Local),
     };
-    let project =
-        match db::projects::insert(&txn, Uuid::now_v7(), &code, source, &data, Utc::now()).await {
-            Ok(p) => p,
-            Err(e) if db::is_unique_violation(&e) => {
-                drop(txn);
-                let existing = db::projects::find_by_code(db, &code)
-                    .await?
-                    .map(|p| p.id.to_string());
-                return Err(ServiceError::Conflict {
-                    detail: format!("project code {code} is already registered"),
-                    violations: vec![FieldViolation::new(
-                        "project_code",
-                        "duplicate",
-                        "is already registered",
-                    )],
-                    existing_id: existing,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let project = match db::projects::insert(
+        &txn,
+        Uuid::now_v7(),
+        &code,
+        source,
+        &data,
+        user_id(ctx),
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) if db::is_unique_violation(&e) => {
+            drop(txn);
+            let existing = db::projects::find_by_code(db, &code)
+                .await?
+                .map(|p| p.id.to_string());
+            return Err(ServiceError::Conflict {
+                detail: format!("project code {code} is already registered"),
+                violations: vec![FieldViolation::new(
+                    "project_code",
+                    "duplicate",
+                    "is already registered",
+                )],
+                existing_id: existing,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     super::record(
         &txn,
         ctx,
@@ -229,7 +243,7 @@ pub async fn update(
     if data == current.data {
         return Ok(current);
     }
-    if !db::projects::update(&txn, id, current.version, &data, Utc::now()).await? {
+    if !db::projects::update(&txn, id, current.version, &data, user_id(ctx), Utc::now()).await? {
         return Err(ServiceError::PreconditionFailed {
             current: super::etag(current.version + 1),
         });
@@ -295,6 +309,11 @@ pub async fn transition(
             )],
             existing_id: None,
         });
+    }
+    if current.status == ProjectStatus::Draft && to == ProjectStatus::Registered {
+        for preparer in &current.prepared_by {
+            super::users::ensure_four_eyes(*preparer, &ctx.actor)?;
+        }
     }
     let now = Utc::now();
     if !db::projects::set_status(&txn, &current, to, reason.as_deref(), now).await? {

@@ -381,3 +381,77 @@ async fn two_instances_allocating_local_codes_at_once_never_share_one() {
         "gapless: {codes:?}"
     );
 }
+
+#[tokio::test]
+async fn whoever_prepared_a_project_cannot_register_it_but_another_approver_can() {
+    let app = TestApp::spawn().await;
+    // Two staff who hold both roles, as in a small board.
+    let lan = app.user_token("lan", &["officer", "approver"]).await;
+    let minh = app.user_token("minh", &["officer", "approver"]).await;
+    let (a, _) = two_investors(&app).await;
+    let resp = app
+        .send_as(
+            Some(&lan),
+            reqwest::Method::POST,
+            "/api/v1/projects",
+            Some(&project_body(&[&a], None)),
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let p: Value = resp.json().await.unwrap();
+    let id = p["id"].as_str().unwrap();
+    let before = app.registry_snapshot().await;
+
+    let problem = assert_problem(
+        app.set_status(&lan, id, "registered", None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("four eyes"),
+        "{problem}"
+    );
+    assert_eq!(app.registry_snapshot().await, before);
+
+    // Minh edits the draft: now Minh prepared it too, and cannot register it either.
+    let resp = app
+        .send_as(
+            Some(&minh),
+            reqwest::Method::PATCH,
+            &format!("/api/v1/projects/{id}"),
+            Some(&json!({"scale": "6 triệu sản phẩm/năm"})),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_problem(
+        app.set_status(&minh, id, "registered", None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // A third person, who prepared nothing, registers it.
+    let hoa = app.user_token("hoa", &["approver"]).await;
+    let resp = app.set_status(&hoa, id, "registered", None).await;
+    assert_eq!(resp.status(), 200);
+    let registered: Value = resp.json().await.unwrap();
+    assert_eq!(registered["status"], "registered");
+}
+
+#[tokio::test]
+async fn a_draft_prepared_by_one_user_is_registered_by_another() {
+    let app = TestApp::spawn().await;
+    let approver = app.user_token("approver1", &["approver"]).await;
+    let (a, _) = two_investors(&app).await;
+    let p = app.create_project(project_body(&[&a], None)).await;
+    let resp = app
+        .set_status(&approver, p["id"].as_str().unwrap(), "registered", None)
+        .await;
+    assert_eq!(
+        resp.status(),
+        200,
+        "the officer drafted, a different approver registers"
+    );
+}

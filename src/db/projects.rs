@@ -157,10 +157,6 @@ async fn write_contributions(
 }
 
 /// Inserts a project in draft; a taken code surfaces as a unique violation.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one insert of every column the service decides"
-)]
 pub async fn insert(
     conn: &impl ConnectionTrait,
     id: Uuid,

@@ -28,7 +28,7 @@ pub struct ApiKeysApi;
 
 /// An agency API key (never its secret).
 #[derive(Object, Debug)]
-#[oai(rename = "ApiKey")]
+#[oai(rename = "ApiKey", skip_serializing_if_is_none)]
 pub struct ApiKeyView {
     /// Key id.
     id: Uuid,
@@ -65,7 +65,11 @@ impl From<ApiKey> for ApiKeyView {
 
 /// A key to create.
 #[derive(Object, Debug)]
-#[oai(rename = "ApiKeyCreate", deny_unknown_fields)]
+#[oai(
+    rename = "ApiKeyCreate",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ApiKeyCreate {
     /// The agency that will hold it, e.g. "Cục Thống kê tỉnh Quảng Trị".
     agency: String,
@@ -79,7 +83,7 @@ pub struct ApiKeyCreate {
 
 /// A new key. The secret is shown only in this response.
 #[derive(Object)]
-#[oai(rename = "ApiKeyCreated")]
+#[oai(rename = "ApiKeyCreated", skip_serializing_if_is_none)]
 pub struct ApiKeyCreated {
     /// Send as the `X-Api-Key` header. Shown once; only its hash is stored.
     secret: String,
@@ -89,7 +93,7 @@ pub struct ApiKeyCreated {
 
 /// A page of keys.
 #[derive(Object, Debug)]
-#[oai(rename = "ApiKeyList")]
+#[oai(rename = "ApiKeyList", skip_serializing_if_is_none)]
 pub struct ApiKeyList {
     /// Keys, oldest first.
     items: Vec<ApiKeyView>,

@@ -13,7 +13,7 @@ pub struct AuditApi;
 
 /// One audit event.
 #[derive(Object, Debug)]
-#[oai(rename = "AuditEvent")]
+#[oai(rename = "AuditEvent", skip_serializing_if_is_none)]
 pub struct AuditEventView {
     /// Position in the chain, from 1.
     seq: i64,
@@ -69,7 +69,7 @@ impl From<entity::audit_event::Model> for AuditEventView {
 
 /// A page of events.
 #[derive(Object, Debug)]
-#[oai(rename = "AuditEventList")]
+#[oai(rename = "AuditEventList", skip_serializing_if_is_none)]
 pub struct AuditEventList {
     /// Events, newest first.
     items: Vec<AuditEventView>,
@@ -79,7 +79,7 @@ pub struct AuditEventList {
 
 /// The result of checking the chain.
 #[derive(Object, Debug)]
-#[oai(rename = "AuditVerification")]
+#[oai(rename = "AuditVerification", skip_serializing_if_is_none)]
 pub struct AuditVerification {
     /// True when every event matches its hash and links to its predecessor.
     intact: bool,

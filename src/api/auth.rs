@@ -17,7 +17,7 @@ pub struct AuthApi;
 
 /// Credentials.
 #[derive(Object)]
-#[oai(rename = "LoginRequest")]
+#[oai(rename = "LoginRequest", skip_serializing_if_is_none)]
 pub struct LoginRequest {
     /// Login name.
     #[oai(validator(max_length = 64))]
@@ -37,7 +37,7 @@ impl std::fmt::Debug for LoginRequest {
 
 /// A new session. The token is shown only in this response.
 #[derive(Object)]
-#[oai(rename = "LoginResponse")]
+#[oai(rename = "LoginResponse", skip_serializing_if_is_none)]
 pub struct LoginResponse {
     /// Send as `Authorization: Bearer <token>`.
     token: String,
@@ -49,7 +49,7 @@ pub struct LoginResponse {
 
 /// A staff account.
 #[derive(Object, Debug)]
-#[oai(rename = "User")]
+#[oai(rename = "User", skip_serializing_if_is_none)]
 pub struct UserView {
     /// Account id.
     id: Uuid,

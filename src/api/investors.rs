@@ -35,7 +35,7 @@ pub struct InvestorsApi;
 
 /// An identity document (individuals) or establishment document (organisations).
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "InvestorDocument")]
+#[oai(rename = "InvestorDocument", skip_serializing_if_is_none)]
 pub struct DocumentView {
     /// Kind of document.
     doc_type: DocType,
@@ -49,7 +49,7 @@ pub struct DocumentView {
 
 /// An organisation's legal representative.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "LegalRepresentative")]
+#[oai(rename = "LegalRepresentative", skip_serializing_if_is_none)]
 pub struct RepresentativeView {
     /// Full name.
     name: String,
@@ -63,7 +63,7 @@ pub struct RepresentativeView {
 
 /// An investor (nhà đầu tư).
 #[derive(Object, Debug)]
-#[oai(rename = "Investor", example)]
+#[oai(rename = "Investor", example, skip_serializing_if_is_none)]
 pub struct InvestorView {
     /// Identifier.
     id: Uuid,
@@ -187,7 +187,11 @@ fn example_company() -> InvestorData {
 
 /// An identity or establishment document, as sent.
 #[derive(Object, Debug)]
-#[oai(rename = "InvestorDocumentInput", deny_unknown_fields)]
+#[oai(
+    rename = "InvestorDocumentInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct DocumentBody {
     /// Kind of document.
     doc_type: Lenient<DocType>,
@@ -216,7 +220,11 @@ impl DocumentBody {
 
 /// A legal representative, as sent.
 #[derive(Object, Debug)]
-#[oai(rename = "LegalRepresentativeInput", deny_unknown_fields)]
+#[oai(
+    rename = "LegalRepresentativeInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct RepresentativeBody {
     /// Full name.
     name: Lenient<String>,
@@ -247,7 +255,12 @@ impl RepresentativeBody {
 /// organisations give an establishment document, head office, legal representative and foreign
 /// ownership.
 #[derive(Object, Debug)]
-#[oai(rename = "InvestorCreate", deny_unknown_fields, example)]
+#[oai(
+    rename = "InvestorCreate",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct InvestorCreate {
     /// Kind of investor.
     kind: Lenient<InvestorKind>,
@@ -349,7 +362,11 @@ json_example!(InvestorCreate, {
 /// Changes to an investor: send only what changes; `null` clears an optional field. `document`
 /// and `representative` are replaced whole.
 #[derive(Object, Debug)]
-#[oai(rename = "InvestorPatch", deny_unknown_fields)]
+#[oai(
+    rename = "InvestorPatch",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct InvestorPatchBody {
     /// New kind.
     kind: MaybeUndefined<Lenient<InvestorKind>>,
@@ -461,7 +478,7 @@ impl InvestorPatchBody {
 
 /// A page of investors.
 #[derive(Object, Debug)]
-#[oai(rename = "InvestorList")]
+#[oai(rename = "InvestorList", skip_serializing_if_is_none)]
 pub struct InvestorList {
     /// Investors, oldest first.
     items: Vec<InvestorView>,

@@ -65,6 +65,7 @@ impl<E: Endpoint> Endpoint for Edge<E> {
             http.path = %req.uri().path(),
         );
         let started = Instant::now();
+        let path = req.uri().path().to_owned();
         let served = async {
             let mut resp = self.serve(req).await;
             if resp.status() == StatusCode::TOO_MANY_REQUESTS

@@ -18,7 +18,7 @@ pub fn encode(scope: &str, id: Uuid) -> String {
 
 /// Decodes a cursor of the list `scope`; anything else is a 400 naming `cursor`.
 pub fn decode(scope: &str, cursor: Option<&str>) -> Result<Option<Uuid>, ServiceError> {
-    let Some(cursor) = cursor else {
+    let Some(cursor) = cursor.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
     let bad = || ServiceError::BadParameter {

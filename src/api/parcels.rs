@@ -35,7 +35,7 @@ pub struct ParcelsApi;
 
 /// A land parcel (lô đất) inside a zone.
 #[derive(Object, Debug)]
-#[oai(rename = "Parcel", example)]
+#[oai(rename = "Parcel", example, skip_serializing_if_is_none)]
 pub struct ParcelView {
     /// Identifier.
     id: Uuid,
@@ -78,7 +78,12 @@ impl From<Parcel> for ParcelView {
 
 /// A new parcel.
 #[derive(Object, Debug)]
-#[oai(rename = "ParcelCreate", deny_unknown_fields, example)]
+#[oai(
+    rename = "ParcelCreate",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct ParcelCreate {
     /// Lot code, unique in the zone: letters A-Z, digits, `-`, `.`, `/` (stored in upper case).
     lot_code: Lenient<String>,
@@ -137,7 +142,11 @@ super::types::json_example!(ParcelView, {
 
 /// Changes to a parcel: send only the fields that change; `null` clears the note.
 #[derive(Object, Debug)]
-#[oai(rename = "ParcelPatch", deny_unknown_fields)]
+#[oai(
+    rename = "ParcelPatch",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ParcelPatchBody {
     /// New lot code.
     lot_code: MaybeUndefined<Lenient<String>>,
@@ -169,7 +178,7 @@ impl ParcelPatchBody {
 
 /// A page of parcels.
 #[derive(Object, Debug)]
-#[oai(rename = "ParcelList")]
+#[oai(rename = "ParcelList", skip_serializing_if_is_none)]
 pub struct ParcelList {
     /// The parcels of this page, oldest first.
     items: Vec<ParcelView>,

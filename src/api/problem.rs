@@ -18,7 +18,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Problem {
     /// URI reference naming the kind of problem; stable, for programs to branch on
     /// (for example `/problems/validation`).
-    #[oai(rename = "type")]
+    #[oai(rename = "type", skip_serializing_if_is_none)]
     pub kind: String,
     /// Short summary of the kind of problem, in Vietnamese then English.
     pub title: String,
@@ -33,8 +33,8 @@ pub struct Problem {
     /// registered), that record's id.
     #[oai(skip_serializing_if_is_none)]
     pub existing_id: Option<String>,
-    /// The fields at fault, on validation failures and conflicts.
-    #[oai(skip_serializing_if_is_empty)]
+    /// The fields at fault, on validation failures and conflicts; absent otherwise.
+    #[oai(default, skip_serializing_if_is_empty)]
     pub errors: Vec<ProblemField>,
 }
 

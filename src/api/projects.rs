@@ -41,7 +41,7 @@ pub struct ProjectsApi;
 
 /// One investor's capital contribution.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "Contribution")]
+#[oai(rename = "Contribution", skip_serializing_if_is_none)]
 pub struct ContributionView {
     /// The investor.
     investor_id: Uuid,
@@ -59,7 +59,7 @@ pub struct ContributionView {
 
 /// An objective with its VSIC 2018 sector code.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "Objective")]
+#[oai(rename = "Objective", skip_serializing_if_is_none)]
 pub struct ObjectiveView {
     /// What the project does.
     description: String,
@@ -69,7 +69,7 @@ pub struct ObjectiveView {
 
 /// A milestone of the implementation schedule.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "Milestone")]
+#[oai(rename = "Milestone", skip_serializing_if_is_none)]
 pub struct MilestoneView {
     /// What is done by then.
     description: String,
@@ -79,7 +79,7 @@ pub struct MilestoneView {
 
 /// An incentive with its legal basis.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "Incentive")]
+#[oai(rename = "Incentive", skip_serializing_if_is_none)]
 pub struct IncentiveView {
     /// The incentive, e.g. "Miễn thuế nhập khẩu hàng hóa tạo tài sản cố định".
     description: String,
@@ -91,7 +91,7 @@ pub struct IncentiveView {
 
 /// An investment project (dự án đầu tư): every content Article 40 puts on a certificate.
 #[derive(Object, Debug)]
-#[oai(rename = "Project", example)]
+#[oai(rename = "Project", example, skip_serializing_if_is_none)]
 pub struct ProjectView {
     /// Identifier.
     id: Uuid,
@@ -282,7 +282,11 @@ impl Example for ProjectView {
 
 /// A contribution, as sent.
 #[derive(Object, Debug)]
-#[oai(rename = "ContributionInput", deny_unknown_fields)]
+#[oai(
+    rename = "ContributionInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ContributionBody {
     /// The investor (registered first under /investors).
     investor_id: Lenient<Uuid>,
@@ -296,7 +300,11 @@ pub struct ContributionBody {
 
 /// An objective, as sent.
 #[derive(Object, Debug)]
-#[oai(rename = "ObjectiveInput", deny_unknown_fields)]
+#[oai(
+    rename = "ObjectiveInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ObjectiveBody {
     /// What the project does.
     description: Lenient<String>,
@@ -306,7 +314,11 @@ pub struct ObjectiveBody {
 
 /// A milestone, as sent.
 #[derive(Object, Debug)]
-#[oai(rename = "MilestoneInput", deny_unknown_fields)]
+#[oai(
+    rename = "MilestoneInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct MilestoneBody {
     /// What is done by then.
     description: Lenient<String>,
@@ -316,7 +328,11 @@ pub struct MilestoneBody {
 
 /// An incentive, as sent.
 #[derive(Object, Debug)]
-#[oai(rename = "IncentiveInput", deny_unknown_fields)]
+#[oai(
+    rename = "IncentiveInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct IncentiveBody {
     /// The incentive.
     description: Lenient<String>,
@@ -391,7 +407,12 @@ fn condition(b: String, _p: &str, _v: &mut Violations) -> Option<String> {
 
 /// A new project. Without `project_code`, a local code is allocated from the configured prefix.
 #[derive(Object, Debug)]
-#[oai(rename = "ProjectCreate", deny_unknown_fields, example)]
+#[oai(
+    rename = "ProjectCreate",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct ProjectCreate {
     /// The 10-digit code from the National Investment Information System, if it has one.
     project_code: Option<Lenient<String>>,
@@ -578,7 +599,11 @@ json_example!(LeaseView, {
 /// Changes to a project: send only what changes; lists are replaced whole; `null` clears an
 /// optional field. The project code never changes.
 #[derive(Object, Debug)]
-#[oai(rename = "ProjectPatch", deny_unknown_fields)]
+#[oai(
+    rename = "ProjectPatch",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ProjectPatchBody {
     /// Refused: a project keeps its code for life.
     project_code: MaybeUndefined<Lenient<String>>,
@@ -709,7 +734,7 @@ impl ProjectPatchBody {
 
 /// A page of projects.
 #[derive(Object, Debug)]
-#[oai(rename = "ProjectList")]
+#[oai(rename = "ProjectList", skip_serializing_if_is_none)]
 pub struct ProjectList {
     /// Projects, oldest first.
     items: Vec<ProjectView>,
@@ -719,7 +744,12 @@ pub struct ProjectList {
 
 /// A status change.
 #[derive(Object, Debug)]
-#[oai(rename = "ProjectStatusChange", deny_unknown_fields, example)]
+#[oai(
+    rename = "ProjectStatusChange",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct StatusChange {
     /// The new status. Allowed: draft → registered or terminated; registered → suspended or
     /// terminated; suspended → registered or terminated; terminated is final.
@@ -730,7 +760,7 @@ pub struct StatusChange {
 
 /// A parcel leased to a project.
 #[derive(Object, Debug)]
-#[oai(rename = "Lease", example)]
+#[oai(rename = "Lease", example, skip_serializing_if_is_none)]
 pub struct LeaseView {
     /// Identifier.
     id: Uuid,
@@ -773,7 +803,12 @@ impl From<Lease> for LeaseView {
 
 /// A parcel to lease.
 #[derive(Object, Debug)]
-#[oai(rename = "LeaseCreate", deny_unknown_fields, example)]
+#[oai(
+    rename = "LeaseCreate",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct LeaseCreate {
     /// The parcel; in the project's zone, not leased to another active project.
     parcel_id: Lenient<Uuid>,
@@ -787,7 +822,12 @@ pub struct LeaseCreate {
 
 /// Ending a lease.
 #[derive(Object, Debug)]
-#[oai(rename = "LeaseRelease", deny_unknown_fields, example)]
+#[oai(
+    rename = "LeaseRelease",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct LeaseRelease {
     /// Why the land is released, e.g. the decision number.
     reason: String,
@@ -795,7 +835,7 @@ pub struct LeaseRelease {
 
 /// The project's leases.
 #[derive(Object, Debug)]
-#[oai(rename = "LeaseList")]
+#[oai(rename = "LeaseList", skip_serializing_if_is_none)]
 pub struct LeaseList {
     /// Leases, oldest first, active and released.
     items: Vec<LeaseView>,

@@ -23,7 +23,11 @@ pub struct UsersApi;
 
 /// A new staff account.
 #[derive(Object)]
-#[oai(rename = "UserCreate", deny_unknown_fields)]
+#[oai(
+    rename = "UserCreate",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct UserCreate {
     /// Login name: 3-64 lower-case letters, digits, `.`, `_`, `-`.
     username: String,
@@ -37,7 +41,11 @@ pub struct UserCreate {
 
 /// A new password.
 #[derive(Object)]
-#[oai(rename = "PasswordReset", deny_unknown_fields)]
+#[oai(
+    rename = "PasswordReset",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct PasswordReset {
     /// The new password, at least 12 characters. All the user's sessions end.
     password: String,
@@ -45,7 +53,7 @@ pub struct PasswordReset {
 
 /// A page of accounts.
 #[derive(Object, Debug)]
-#[oai(rename = "UserList")]
+#[oai(rename = "UserList", skip_serializing_if_is_none)]
 pub struct UserList {
     /// Accounts, oldest first.
     items: Vec<UserView>,

@@ -34,7 +34,7 @@ pub struct ZonesApi;
 
 /// An industrial park (khu công nghiệp) or economic zone (khu kinh tế).
 #[derive(Object, Debug)]
-#[oai(rename = "Zone", example)]
+#[oai(rename = "Zone", example, skip_serializing_if_is_none)]
 pub struct ZoneView {
     /// Identifier.
     id: Uuid,
@@ -78,7 +78,7 @@ pub struct ZoneView {
 
 /// Occupancy of a zone's industrial and service land (Decree 35/2022).
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "ZoneOccupancy", example)]
+#[oai(rename = "ZoneOccupancy", example, skip_serializing_if_is_none)]
 pub struct OccupancyView {
     /// Industrial + service land leased to projects that hold a certificate (registered or
     /// suspended), m².
@@ -162,7 +162,12 @@ impl ZoneView {
 
 /// A new zone.
 #[derive(Object, Debug)]
-#[oai(rename = "ZoneCreate", deny_unknown_fields, example)]
+#[oai(
+    rename = "ZoneCreate",
+    deny_unknown_fields,
+    example,
+    skip_serializing_if_is_none
+)]
 pub struct ZoneCreate {
     /// Short stable code: letters A-Z, digits and hyphens, e.g. `KCN-NDH` (stored in upper case).
     code: Lenient<String>,
@@ -277,7 +282,7 @@ super::types::json_example!(ZoneView, {
 
 /// Changes to a zone: send only the fields that change; `null` clears an optional field.
 #[derive(Object, Debug)]
-#[oai(rename = "ZonePatch", deny_unknown_fields)]
+#[oai(rename = "ZonePatch", deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct ZonePatchBody {
     /// New code.
     code: MaybeUndefined<Lenient<String>>,
@@ -340,7 +345,7 @@ impl ZonePatchBody {
 
 /// A page of zones.
 #[derive(Object, Debug)]
-#[oai(rename = "ZoneList")]
+#[oai(rename = "ZoneList", skip_serializing_if_is_none)]
 pub struct ZoneList {
     /// The zones of this page, oldest first.
     items: Vec<ZoneView>,

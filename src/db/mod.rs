@@ -42,7 +42,31 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .foreign_keys(true)
                 .synchronous(SqliteSynchronous::Normal)
         });
-    Database::connect(opts).await
+    // A brand-new SQLite file is switched to WAL by whichever instance opens it first; another
+    // opening it at that moment is told "database is locked" without waiting. Retry briefly.
+    let mut attempt = 0;
+    loop {
+        match Database::connect(opts.clone()).await {
+            Err(e) if attempt < 20 && is_sqlite_busy(&e) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// SQLITE_BUSY (5) or SQLITE_LOCKED (6), classified by the driver's error code.
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    let sqlx = match err {
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_database_error() {
+        Some(db) => matches!(db.code().as_deref(), Some("5" | "6")),
+        None => false,
+    }
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.

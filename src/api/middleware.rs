@@ -35,6 +35,8 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub struct Edge<E> {
     inner: E,
     max_body_bytes: usize,
+    /// Path templates of the spec with the methods each accepts, for `Allow` on 405 answers.
+    allow: Vec<(Vec<String>, String)>,
 }
 
 impl<E> Edge<E> {
@@ -43,8 +45,50 @@ impl<E> Edge<E> {
         Self {
             inner,
             max_body_bytes,
+            allow: allowed_methods(),
         }
     }
+
+    /// The `Allow` value for a path, from the spec's templates (`{id}` matches any segment).
+    fn allow_for(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        self.allow
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t.starts_with('{') || t == s)
+            })
+            .map(|(_, methods)| methods.as_str())
+    }
+}
+
+fn allowed_methods() -> Vec<(Vec<String>, String)> {
+    let spec: serde_json::Value =
+        serde_json::from_str(&super::service().spec()).unwrap_or_default();
+    let Some(paths) = spec["paths"].as_object() else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .map(|(path, ops)| {
+            let template = path
+                .trim_end_matches('/')
+                .split('/')
+                .map(str::to_owned)
+                .collect();
+            let mut methods: Vec<String> = ops
+                .as_object()
+                .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
+                .unwrap_or_default();
+            if methods.iter().any(|m| m == "GET") {
+                methods.push("HEAD".to_owned());
+            }
+            (template, methods.join(", "))
+        })
+        .collect()
 }
 
 impl<E: Endpoint> Endpoint for Edge<E> {
@@ -89,6 +133,18 @@ impl<E: Endpoint> Endpoint for Edge<E> {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
+        if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = self.allow_for(&path)
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            resp.headers_mut().insert(header::ALLOW, value);
+        }
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"invest-registry\""),
+            );
+        }
         let status = resp.status().as_u16();
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         span.in_scope(|| {

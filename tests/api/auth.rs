@@ -19,7 +19,18 @@ async fn anonymous_writes_get_401_and_change_nothing() {
             None,
         )
         .await;
-    assert_problem(resp, 401, "unauthorized").await;
+    assert_eq!(
+        resp.headers()["www-authenticate"],
+        "Bearer realm=\"invest-registry\""
+    );
+    let problem = assert_problem(resp, 401, "unauthorized").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/auth/login"),
+        "{problem}"
+    );
     let resp = app
         .send_as(
             Some("irs_forged"),

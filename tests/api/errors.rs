@@ -72,6 +72,7 @@ async fn a_wrong_method_gets_405_and_changes_nothing() {
         .send()
         .await
         .unwrap();
+    assert_eq!(resp.headers()["allow"], "GET, PATCH, HEAD");
     assert_problem(resp, 405, "method-not-allowed").await;
     let resp = app
         .client

@@ -12,5 +12,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod service;
+pub mod signing;
 pub mod startup;
 pub mod telemetry;

@@ -305,6 +305,7 @@ problem_responses! {
     /// Errors of reading one resource.
     ReadError {
         404 NotFound "No resource has this id.",
+        429 TooManyRequests "An agency API key went over its per-minute limit; retry after `Retry-After` seconds.",
     }
 }
 
@@ -312,6 +313,7 @@ problem_responses! {
     /// Errors of listing a collection.
     ListError {
         404 NotFound "The parent resource does not exist.",
+        429 TooManyRequests "An agency API key went over its per-minute limit; retry after `Retry-After` seconds.",
     }
 }
 

@@ -5,6 +5,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod authorization;
+mod cli;
 mod demo;
 mod errors;
 mod health;

@@ -373,13 +373,39 @@ pub async fn login(
             let failures = user.failed_logins + 1;
             let locked_until = (failures >= LOCK_AFTER_FAILURES)
                 .then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
+            // The counter and its audit event are written together, so every refused sign-in and
+            // every lock-out is on the record (at most LOCK_AFTER_FAILURES per lock period).
+            let txn = db::begin_write(db).await?;
             db::users::record_failure(
-                db,
+                &txn,
                 user.id,
                 if locked_until.is_some() { 0 } else { failures },
                 locked_until,
             )
             .await?;
+            db::audit::append(
+                &txn,
+                &Context {
+                    actor: Actor::system("sign-in"),
+                    request_id: request_id.clone(),
+                },
+                NewEvent {
+                    action: if locked_until.is_some() {
+                        "user.locked"
+                    } else {
+                        "session.refused"
+                    },
+                    entity_type: "user",
+                    entity_id: user.id.to_string(),
+                    before: None,
+                    after: Some(json!({
+                        "failed_logins": failures,
+                        "locked_until": locked_until.map(db::audit::format_time),
+                    })),
+                },
+            )
+            .await?;
+            txn.commit().await?;
             // Slow down: each consecutive failure waits a little longer before answering.
             tokio::time::sleep(Duration::from_millis(
                 150 * failures.min(LOCK_AFTER_FAILURES) as u64,

@@ -138,6 +138,38 @@ async fn repeated_failures_lock_the_account_until_an_admin_resets_it() {
             .await;
         assert_eq!(resp.status(), 401);
     }
+    // Each refusal and the lock-out are on the record.
+    let events: Value = app
+        .send_as(
+            Some(&app.admin_token),
+            Method::GET,
+            &format!(
+                "/api/v1/audit?entity_type=user&entity_id={}",
+                user["id"].as_str().unwrap()
+            ),
+            None,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions[..5],
+        [
+            "user.locked",
+            "session.refused",
+            "session.refused",
+            "session.refused",
+            "session.refused"
+        ]
+    );
     // Now even the right password is refused for a while.
     let good = json!({"username": "clerk2", "password": USER_PASSWORD});
     let resp = app

@@ -10,8 +10,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags,
-    pagination::{self, DEFAULT_LIMIT},
+    ApiTags, pagination,
     problem::{CreateError, ListError, problem_responses},
     security::StaffAuth,
     types::Lenient,
@@ -141,7 +140,7 @@ impl ApiKeysApi {
         auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -205,8 +204,4 @@ impl ApiKeysApi {
         let key = service::api_keys::revoke(&state.db, &ctx, id.0.param("id")?).await?;
         Ok(KeyRevoked::Ok(Json(key.into())))
     }
-}
-
-fn default_limit() -> u32 {
-    DEFAULT_LIMIT
 }

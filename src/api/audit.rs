@@ -123,7 +123,7 @@ impl AuditApi {
         auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -170,8 +170,4 @@ impl AuditApi {
             reason: report.first_broken.map(|b| b.reason),
         })))
     }
-}
-
-fn default_limit() -> u32 {
-    50
 }

@@ -11,9 +11,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags,
-    pagination::{self, DEFAULT_LIMIT},
-    parse_if_match,
+    ApiTags, pagination, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
     security::{ReaderAuth, StaffAuth},
     types::{Date, Lenient, Percent, json_example, take_optional, take_patch},
@@ -547,7 +545,7 @@ impl InvestorsApi {
         auth: ReaderAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -641,8 +639,4 @@ impl InvestorsApi {
                 .await?;
         Ok(InvestorFound::of(investor))
     }
-}
-
-fn default_limit() -> u32 {
-    DEFAULT_LIMIT
 }

@@ -8,6 +8,11 @@ use crate::error::ServiceError;
 
 /// The default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
+/// The default of every list's `limit` parameter.
+pub fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}
+
 /// The largest page size.
 pub const MAX_LIMIT: u32 = 200;
 

@@ -11,9 +11,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags,
-    pagination::{self, DEFAULT_LIMIT},
-    parse_if_match,
+    ApiTags, pagination, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
     security::{ReaderAuth, StaffAuth},
     types::{AreaM2, Lenient, take_optional, take_patch},
@@ -251,7 +249,7 @@ impl ParcelsApi {
         id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -356,7 +354,3 @@ const EDITORS: &[crate::domain::auth::Role] = &[
     crate::domain::auth::Role::Officer,
     crate::domain::auth::Role::Admin,
 ];
-
-fn default_limit() -> u32 {
-    DEFAULT_LIMIT
-}

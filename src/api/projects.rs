@@ -13,9 +13,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags,
-    pagination::{self, DEFAULT_LIMIT},
-    parse_if_match,
+    ApiTags, pagination, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError, problem_responses},
     security::{ReaderAuth, StaffAuth},
     types::{AreaM2, Date, Lenient, json_example, take_optional, take_patch},
@@ -966,7 +964,7 @@ impl ProjectsApi {
         auth: ReaderAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -1129,7 +1127,7 @@ impl ProjectsApi {
         id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -1211,8 +1209,4 @@ impl ProjectsApi {
             service::projects::release(&state.db, &ctx, id.0.param("id")?, body.0.reason).await?;
         Ok(LeaseDone::Ok(Json(lease.into())))
     }
-}
-
-fn default_limit() -> u32 {
-    DEFAULT_LIMIT
 }

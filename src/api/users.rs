@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     auth::UserView,
-    pagination::{self, DEFAULT_LIMIT},
+    pagination,
     problem::{CreateError, ListError, problem_responses},
     security::StaffAuth,
     types::Lenient,
@@ -104,7 +104,7 @@ impl UsersApi {
         auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
         #[oai(
-            default = "default_limit",
+            default = "super::pagination::default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u32>,
@@ -221,8 +221,4 @@ impl UsersApi {
         .await?;
         Ok(UserChanged::Ok(Json(user.into())))
     }
-}
-
-fn default_limit() -> u32 {
-    DEFAULT_LIMIT
 }

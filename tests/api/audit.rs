@@ -2,7 +2,7 @@ use reqwest::Method;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, test_settings_for_url};
+use crate::helpers::{TestApp, test_settings_for};
 
 async fn verify(app: &TestApp) -> Value {
     app.send_as(
@@ -139,12 +139,12 @@ async fn tampering_with_one_row_is_named_by_the_api_and_the_cli() {
     assert_eq!(report["checked"], seq - 1);
 
     // The command line says the same, with a failing exit code.
-    let settings = test_settings_for_url(&app);
+    let settings = test_settings_for(&app);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_invest-registry"))
         .args(["audit", "verify"])
         .env_clear()
-        .env("DATABASE_URL", &settings.0)
-        .env("DATA_DIR", &settings.1)
+        .env("DATABASE_URL", &settings.database_url)
+        .env("DATA_DIR", &settings.data_dir)
         .env("LOG_LEVEL", "error")
         .output()
         .unwrap();
@@ -161,12 +161,12 @@ async fn tampering_with_one_row_is_named_by_the_api_and_the_cli() {
 async fn the_cli_reports_an_intact_chain() {
     let app = TestApp::spawn().await;
     app.create_zone("KCN-A").await;
-    let settings = test_settings_for_url(&app);
+    let settings = test_settings_for(&app);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_invest-registry"))
         .args(["audit", "verify"])
         .env_clear()
-        .env("DATABASE_URL", &settings.0)
-        .env("DATA_DIR", &settings.1)
+        .env("DATABASE_URL", &settings.database_url)
+        .env("DATA_DIR", &settings.data_dir)
         .env("LOG_LEVEL", "error")
         .output()
         .unwrap();

@@ -400,14 +400,6 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The database URL and data folder of an app, for running the binary against it.
-pub fn test_settings_for_url(app: &TestApp) -> (String, String) {
-    (
-        app.test_db.url().to_owned(),
-        app.test_db.data_dir().display().to_string(),
-    )
-}
-
 /// The settings an app was started with.
 pub fn test_settings_for(app: &TestApp) -> invest_registry::config::Settings {
     test_settings(&app.test_db)

@@ -144,3 +144,124 @@ async fn bad_query_parameters_are_named() {
         );
     }
 }
+
+#[tokio::test]
+async fn actions_on_rows_that_do_not_exist_get_404_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let approver = app.user_token("approver1", &["approver"]).await;
+    let missing = "01939a4e-0000-7000-8000-000000000000";
+    let before = app.registry_snapshot().await;
+    let admin = Some(app.admin_token.as_str());
+    let cases: Vec<(
+        Option<&str>,
+        reqwest::Method,
+        String,
+        Option<serde_json::Value>,
+    )> = vec![
+        (
+            Some(&app.token),
+            reqwest::Method::POST,
+            format!("/api/v1/leases/{missing}/release"),
+            Some(json!({"reason": "x"})),
+        ),
+        (
+            Some(&app.token),
+            reqwest::Method::GET,
+            format!("/api/v1/projects/{missing}/leases"),
+            None,
+        ),
+        (
+            Some(&app.token),
+            reqwest::Method::POST,
+            format!("/api/v1/projects/{missing}/leases"),
+            Some(
+                json!({"parcel_id": missing, "area_m2": 1, "start_date": "2027-01-01", "end_date": "2030-01-01"}),
+            ),
+        ),
+        (
+            Some(&approver),
+            reqwest::Method::POST,
+            format!("/api/v1/projects/{missing}/status"),
+            Some(json!({"status": "registered"})),
+        ),
+        (
+            Some(&app.token),
+            reqwest::Method::GET,
+            format!("/api/v1/investors/{missing}"),
+            None,
+        ),
+        (
+            Some(&app.token),
+            reqwest::Method::GET,
+            format!("/api/v1/zones/{missing}/occupancy"),
+            None,
+        ),
+        (
+            admin,
+            reqwest::Method::POST,
+            format!("/api/v1/api-keys/{missing}/revoke"),
+            None,
+        ),
+        (
+            admin,
+            reqwest::Method::POST,
+            format!("/api/v1/users/{missing}/disable"),
+            None,
+        ),
+        (
+            admin,
+            reqwest::Method::POST,
+            format!("/api/v1/users/{missing}/reset-password"),
+            Some(json!({"password": "a-long-new-password"})),
+        ),
+    ];
+    for (token, method, path, body) in cases {
+        let resp = app
+            .send_as(token, method.clone(), &path, body.as_ref(), Some("*"))
+            .await;
+        assert_eq!(resp.status(), 404, "{method} {path}");
+        crate::helpers::assert_problem(resp, 404, "not-found").await;
+    }
+    assert_eq!(app.registry_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_disable_their_own_account() {
+    let app = TestApp::spawn().await;
+    let me: serde_json::Value = app
+        .send_as(
+            Some(&app.admin_token),
+            reqwest::Method::GET,
+            "/api/v1/me",
+            None,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/users/{}/disable", me["id"].as_str().unwrap());
+    let resp = app
+        .send_as(
+            Some(&app.admin_token),
+            reqwest::Method::POST,
+            &path,
+            None,
+            None,
+        )
+        .await;
+    crate::helpers::assert_problem(resp, 409, "conflict").await;
+    let still: serde_json::Value = app
+        .send_as(
+            Some(&app.admin_token),
+            reqwest::Method::GET,
+            "/api/v1/me",
+            None,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["disabled"], false);
+}

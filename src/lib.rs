@@ -5,6 +5,7 @@
 //! Layers: `api` -> `service` -> (`db`, `domain`). See `../shared/design.md` for the whole picture.
 
 pub mod api;
+pub mod certificate;
 pub mod cli;
 pub mod config;
 pub mod db;

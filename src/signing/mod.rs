@@ -2,4 +2,5 @@
 //! certificate carries (design.md section 4); the PDF signature follows with the certificates work.
 
 pub mod keys;
+pub mod pades;
 pub mod seal;

@@ -8,6 +8,8 @@
 //! [`DEVELOPMENT_MARKER`]), so [`SigningIdentity::is_development`] still holds after the files
 //! are loaded again, and anyone reading the certificate in a PDF viewer sees it.
 
+#![warn(missing_docs)]
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

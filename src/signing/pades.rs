@@ -12,6 +12,8 @@
 //! the hex `/Contents` string that the range must leave out, and the CMS structure, all with
 //! bounded work.
 
+#![warn(missing_docs)]
+
 use chrono::{DateTime, Utc};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};

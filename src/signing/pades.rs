@@ -27,7 +27,7 @@ use const_oid::db::rfc5911::{
     ID_SIGNING_TIME,
 };
 use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ID_SHA_256};
-use der::asn1::{GeneralizedTime, OctetString, SetOfVec, UtcTime};
+use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Reader, SliceReader};
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
 use p256::ecdsa::signature::{Signer, Verifier};
@@ -43,8 +43,21 @@ use x509_cert::time::Time;
 use super::keys::{SigningIdentity, leaf_verifying_key, subject_common_name};
 use super::seal::KeyId;
 
-/// Bytes reserved for the DER CMS signature in `/Contents` (written as twice as many hex digits).
-pub const CONTENTS_RESERVED: usize = 8192;
+/// Bytes reserved for the DER CMS signature in `/Contents` (written as twice as many hex digits)
+/// besides the certificate chain: signed attributes, signer info and the ECDSA value take about
+/// 400 bytes; the rest is headroom. See [`contents_reserved`].
+pub const CONTENTS_OVERHEAD: usize = 1536;
+
+/// Bytes reserved for the signature of a chain: its certificates plus [`CONTENTS_OVERHEAD`],
+/// rounded up to 512. Sized to the chain rather than a fixed 8 KB, which would add 16 KB of hex
+/// zeros to every certificate.
+pub fn contents_reserved(chain: &[Certificate]) -> usize {
+    let certs: usize = chain
+        .iter()
+        .map(|c| c.to_der().map_or(4096, |d| d.len()))
+        .sum();
+    (certs + CONTENTS_OVERHEAD).div_ceil(512) * 512
+}
 /// Largest PDF [`verify_pdf`] looks at.
 pub const MAX_VERIFY_LEN: usize = 64 * 1024 * 1024;
 /// Largest `/Contents` [`verify_pdf`] decodes, in bytes.
@@ -179,23 +192,14 @@ fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> der::Result<Attribut
     })
 }
 
-/// RFC 5652: UTCTime for 1950-2049, GeneralizedTime otherwise.
-fn cms_time(time: DateTime<Utc>) -> der::Result<Time> {
-    let secs = u64::try_from(time.timestamp()).map_err(|_| der::ErrorKind::DateTime)?;
-    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))?;
-    Ok(if (1950..2050).contains(&dt.year()) {
-        Time::UtcTime(UtcTime::from_date_time(dt)?)
-    } else {
-        Time::GeneralTime(GeneralizedTime::from_date_time(dt))
-    })
-}
-
 /// The detached CMS SignedData (DER) over a SHA-256 digest.
+///
+/// PAdES baseline (ETSI EN 319 142-1) forbids the CMS signing-time attribute: the claimed signing
+/// time is the signature dictionary's `/M`.
 fn build_cms<S: Signer<DerSignature>>(
     signer: &S,
     chain: &[Certificate],
     digest: &[u8; 32],
-    signing_time: DateTime<Utc>,
 ) -> der::Result<Vec<u8>> {
     let leaf = chain.first().ok_or(der::ErrorKind::Failed)?;
     let leaf_der = leaf.to_der()?;
@@ -213,7 +217,6 @@ fn build_cms<S: Signer<DerSignature>>(
     };
     let signed_attrs: SignedAttributes = SetOfVec::try_from(vec![
         attribute(ID_CONTENT_TYPE, &ID_DATA)?,
-        attribute(ID_SIGNING_TIME, &cms_time(signing_time)?)?,
         attribute(ID_MESSAGE_DIGEST, &OctetString::new(digest.to_vec())?)?,
         attribute(ID_AA_SIGNING_CERTIFICATE_V_2, &ess)?,
     ])?;
@@ -299,10 +302,11 @@ pub fn sign_pdf_with<S: Signer<DerSignature>>(
         .first()
         .ok_or_else(|| SignError::Cms("empty certificate chain".into()))?;
     let signer_name = subject_common_name(leaf).unwrap_or_default();
-    let (mut out, contents_start) = prepare(pdf, field, &signer_name, signing_time)?;
+    let reserved = contents_reserved(chain);
+    let (mut out, contents_start) = prepare(pdf, field, &signer_name, signing_time, reserved)?;
 
     // The byte range: everything but the `<…>` hex string.
-    let contents_end = contents_start + 2 * CONTENTS_RESERVED + 2;
+    let contents_end = contents_start + 2 * reserved + 2;
     let range = format!(
         "0 {} {} {}",
         contents_start,
@@ -324,12 +328,11 @@ pub fn sign_pdf_with<S: Signer<DerSignature>>(
     hasher.update(&out[contents_end..]);
     let digest: [u8; 32] = hasher.finalize().into();
 
-    let cms = build_cms(signer, chain, &digest, signing_time)
-        .map_err(|e| SignError::Cms(e.to_string()))?;
-    if cms.len() > CONTENTS_RESERVED {
+    let cms = build_cms(signer, chain, &digest).map_err(|e| SignError::Cms(e.to_string()))?;
+    if cms.len() > reserved {
         return Err(SignError::TooLarge {
             size: cms.len(),
-            reserved: CONTENTS_RESERVED,
+            reserved,
         });
     }
     let hex = hex::encode_upper(&cms);
@@ -344,6 +347,7 @@ fn prepare(
     field: &SignatureField,
     signer_name: &str,
     signing_time: DateTime<Utc>,
+    reserved: usize,
 ) -> Result<(Vec<u8>, usize), SignError> {
     let doc = Document::load_mem(pdf).map_err(pdf_err)?;
     if doc.is_encrypted() || doc.trailer.has(b"Encrypt") {
@@ -378,7 +382,7 @@ fn prepare(
     );
     sig.set(
         "Contents",
-        Object::String(vec![0; CONTENTS_RESERVED], StringFormat::Hexadecimal),
+        Object::String(vec![0; reserved], StringFormat::Hexadecimal),
     );
     sig.set(
         "M",
@@ -476,12 +480,12 @@ fn prepare(
         .map_err(pdf_err)?
         .set("SigFlags", 3);
 
-    let mut out = Vec::with_capacity(pdf.len() + 2 * CONTENTS_RESERVED + 4096);
+    let mut out = Vec::with_capacity(pdf.len() + 2 * reserved + 4096);
     inc.save_to(&mut out)
         .map_err(|e| SignError::Pdf(e.to_string()))?;
 
     // The placeholder is the only run of that many zeros in the appended section.
-    let mut needle = vec![b'0'; 2 * CONTENTS_RESERVED + 2];
+    let mut needle = vec![b'0'; 2 * reserved + 2];
     needle[0] = b'<';
     *needle.last_mut().unwrap_or(&mut 0) = b'>';
     let start = find(&out[pdf.len()..], &needle)
@@ -631,7 +635,14 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<PdfSignature, VerifyError> {
     hasher.update(&pdf[start1..end1]);
     let digest: [u8; 32] = hasher.finalize().into();
 
-    let (signer_chain, signing_time, verifying_key) = verify_cms(&contents, &digest)?;
+    let (signer_chain, cms_time, verifying_key) = verify_cms(&contents, &digest)?;
+    // PAdES puts the claimed signing time in the signature dictionary's `/M`, which lies in the
+    // signed revision near `/ByteRange`.
+    let signing_time = cms_time.or_else(|| {
+        let after = &pdf[start1..end1.min(start1.saturating_add(4096))];
+        sig_dict_time(&after[..find(after, b">>").unwrap_or(after.len())])
+            .or_else(|| sig_dict_time(&pdf[at.saturating_sub(4096)..len0]))
+    });
     Ok(PdfSignature {
         signer_chain,
         key_id: KeyId::of(&verifying_key),
@@ -639,6 +650,30 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<PdfSignature, VerifyError> {
         covers_whole_file: end1 == pdf.len(),
         byte_range_digest: digest,
     })
+}
+
+/// Reads the last `/M (D:YYYYMMDDHHmmSS...)` in `bytes` as a UTC time.
+fn sig_dict_time(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    let at = rfind(bytes, b"/M(").or_else(|| rfind(bytes, b"/M "))?;
+    let rest = &bytes[at + 2..];
+    let open = rest.iter().position(|&b| b == b'(')?;
+    if rest[..open].iter().any(|b| !b.is_ascii_whitespace()) {
+        return None;
+    }
+    let text = rest.get(open + 1..)?;
+    let close = text.iter().position(|&b| b == b')')?;
+    let text = std::str::from_utf8(&text[..close]).ok()?;
+    let text = text.strip_prefix("D:").unwrap_or(text);
+    let naive = chrono::NaiveDateTime::parse_from_str(text.get(..14)?, "%Y%m%d%H%M%S").ok()?;
+    let offset = match text.get(14..15) {
+        Some(sign @ ("+" | "-")) => {
+            let h: i64 = text.get(15..17)?.parse().ok()?;
+            let m: i64 = text.get(18..20).and_then(|m| m.parse().ok()).unwrap_or(0);
+            if sign == "+" { h * 3600 + m * 60 } else { -(h * 3600 + m * 60) }
+        }
+        _ => 0,
+    };
+    Some(naive.and_utc() - chrono::Duration::seconds(offset))
 }
 
 type VerifiedCms = (

@@ -40,9 +40,11 @@ pub struct Label {
 
 impl Label {
     /// The text to print: Vietnamese, or "Vietnamese / English" when `english` and one exists.
+    /// Patterns that carry values (with `{...}` placeholders) stay Vietnamese only, so values
+    /// are not printed twice; labels and headings get their English.
     pub fn text(&self, english: bool) -> String {
         match (&self.en, english) {
-            (Some(en), true) => format!("{} / {}", self.vi, en),
+            (Some(en), true) if !self.vi.contains('{') => format!("{} / {}", self.vi, en),
             _ => self.vi.clone(),
         }
     }

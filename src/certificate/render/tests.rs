@@ -225,7 +225,14 @@ fn bilingual_rendering_adds_english_labels() {
     );
     let Some(text) = text_of(&pdf) else { return };
     assert!(text.contains("INVESTMENT REGISTRATION CERTIFICATE"));
-    assert!(text.contains("Mã số dự án: 9912345678 / Project code: 9912345678"));
+    assert!(text.contains("Chứng nhận: / Certifies:"));
+    assert!(text.contains("Mục tiêu dự án / Objectives:"));
+    // Values are printed once.
+    assert_eq!(
+        text.matches("Kim Min-jun").count(),
+        2,
+        "block and contribution"
+    );
 }
 
 #[test]

@@ -2,3 +2,5 @@
 //! from versioned templates, and the two proofs it carries (design.md section 4).
 
 pub mod content;
+pub mod render;
+pub mod templates;

@@ -66,6 +66,15 @@ impl ServiceError {
         Self::Validation(vec![FieldViolation::new(field, code, message)])
     }
 
+    /// A conflict with the current state, explained in `detail`.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            detail: detail.into(),
+            violations: Vec::new(),
+            existing_id: None,
+        }
+    }
+
     /// A not-found error for an entity addressed by a uuid.
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         Self::NotFound {

@@ -3,11 +3,15 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod certificate;
+pub mod certificate_pdf;
+pub mod idempotency_key;
 pub mod investor;
 pub mod lease;
 pub mod parcel;
 pub mod project;
 pub mod project_investor;
 pub mod session;
+pub mod signing_key;
 pub mod user;
 pub mod zone;

@@ -18,6 +18,8 @@ pub struct Model {
     pub disabled: bool,
     pub failed_logins: i32,
     pub locked_until: Option<DateTimeUtc>,
+    pub signing_title: Option<String>,
+    pub signing_capacity: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

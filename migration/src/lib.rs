@@ -9,6 +9,7 @@ mod m20261129_000002_users_sessions_audit;
 mod m20261129_000003_api_keys;
 mod m20261129_000004_investors_projects_leases;
 mod m20261129_000005_project_preparers;
+mod m20261130_000006_certificates;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_api_keys::Migration),
             Box::new(m20261129_000004_investors_projects_leases::Migration),
             Box::new(m20261129_000005_project_preparers::Migration),
+            Box::new(m20261130_000006_certificates::Migration),
         ]
     }
 }

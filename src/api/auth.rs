@@ -63,6 +63,10 @@ pub struct UserView {
     disabled: bool,
     /// Sign-in is refused until then (after repeated failures).
     locked_until: Option<DateTime<Utc>>,
+    /// Title printed in certificates' signature block, e.g. "PHÓ TRƯỞNG BAN".
+    signing_title: Option<String>,
+    /// Capacity printed above the title, e.g. "KT. TRƯỞNG BAN".
+    signing_capacity: Option<String>,
     /// When the account was created.
     created_at: DateTime<Utc>,
 }
@@ -76,6 +80,8 @@ impl From<User> for UserView {
             roles: u.roles,
             disabled: u.disabled,
             locked_until: u.locked_until,
+            signing_title: u.signing_title,
+            signing_capacity: u.signing_capacity,
             created_at: u.created_at,
         }
     }

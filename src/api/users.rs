@@ -37,6 +37,12 @@ pub struct UserCreate {
     password: String,
     /// Roles: `clerk`, `officer`, `approver`, `admin`.
     roles: Vec<Role>,
+    /// Approvers: the title printed in certificates' signature block, e.g. "PHÓ TRƯỞNG BAN"
+    /// (stored in capitals). An approver without one cannot issue certificates.
+    signing_title: Option<String>,
+    /// Approvers: the capacity printed above the title when signing for someone else
+    /// (Decree 30/2020), e.g. "KT. TRƯỞNG BAN"; omit when the head signs.
+    signing_capacity: Option<String>,
 }
 
 /// A new password.
@@ -142,6 +148,8 @@ impl UsersApi {
                 display_name: b.display_name,
                 password: b.password,
                 roles: b.roles,
+                signing_title: b.signing_title,
+                signing_capacity: b.signing_capacity,
             },
         )
         .await?;

@@ -310,7 +310,10 @@ impl CertificateContent {
         ];
         for i in 0..extra_investors {
             investors.push(InvestorBlock {
-                name: format!("Công ty TNHH Thương mại và Dịch vụ Đông Trường Sơn số {}", i + 1),
+                name: format!(
+                    "Công ty TNHH Thương mại và Dịch vụ Đông Trường Sơn số {}",
+                    i + 1
+                ),
                 document: DocumentLine {
                     number: format!("32001{:05}", 100 + i),
                     ..investors[0].document.clone()
@@ -325,8 +328,16 @@ impl CertificateContent {
             .enumerate()
             .map(|(i, inv)| ContributionLine {
                 investor_name: inv.name.clone(),
-                capital_vnd: if i == 0 { 120_000_000_000 - each * (n - 1) } else { each },
-                share_bp: if i == 0 { 10_000 - (10_000 / n) * (n - 1) } else { 10_000 / n },
+                capital_vnd: if i == 0 {
+                    120_000_000_000 - each * (n - 1)
+                } else {
+                    each
+                },
+                share_bp: if i == 0 {
+                    10_000 - (10_000 / n) * (n - 1)
+                } else {
+                    10_000 / n
+                },
                 form: "Tiền mặt".into(),
                 schedule: Some("Góp đủ trong 90 ngày kể từ ngày được cấp Giấy chứng nhận".into()),
             })

@@ -3,10 +3,12 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod certificates;
 pub mod investors;
 pub mod leases;
 pub mod parcels;
 pub mod projects;
+pub mod signing_keys;
 pub mod users;
 pub mod zones;
 

@@ -29,6 +29,10 @@ pub struct User {
     pub failed_logins: i32,
     /// Sign-in is refused until then.
     pub locked_until: Option<DateTime<Utc>>,
+    /// Title printed in a signature block, e.g. "PHÓ TRƯỞNG BAN".
+    pub signing_title: Option<String>,
+    /// Capacity printed above the title, e.g. "KT. TRƯỞNG BAN".
+    pub signing_capacity: Option<String>,
     /// Row version.
     pub version: i32,
     /// When created.
@@ -54,6 +58,8 @@ fn to_user(m: user::Model) -> Result<Credentials, DbErr> {
             disabled: m.disabled,
             failed_logins: m.failed_logins,
             locked_until: m.locked_until,
+            signing_title: m.signing_title,
+            signing_capacity: m.signing_capacity,
             version: m.version,
             created_at: m.created_at,
         },
@@ -61,25 +67,42 @@ fn to_user(m: user::Model) -> Result<Credentials, DbErr> {
     })
 }
 
+/// An account to insert.
+pub struct NewAccount<'a> {
+    /// Account id.
+    pub id: Uuid,
+    /// Login name.
+    pub username: &'a str,
+    /// Full name.
+    pub display_name: &'a str,
+    /// Argon2 PHC string.
+    pub password_hash: &'a str,
+    /// Roles.
+    pub roles: &'a [Role],
+    /// Signature-block title, e.g. "PHÓ TRƯỞNG BAN".
+    pub signing_title: Option<&'a str>,
+    /// Signature-block capacity, e.g. "KT. TRƯỞNG BAN".
+    pub signing_capacity: Option<&'a str>,
+}
+
 /// Inserts an account; a taken username surfaces as a unique violation.
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    id: Uuid,
-    username: &str,
-    display_name: &str,
-    password_hash: &str,
-    roles: &[Role],
+    new: &NewAccount<'_>,
     now: DateTime<Utc>,
 ) -> Result<User, DbErr> {
+    let id = new.id;
     let am = user::ActiveModel {
         id: Set(id),
-        username: Set(username.to_owned()),
-        display_name: Set(display_name.to_owned()),
-        password_hash: Set(password_hash.to_owned()),
-        roles: Set(format_roles(roles)),
+        username: Set(new.username.to_owned()),
+        display_name: Set(new.display_name.to_owned()),
+        password_hash: Set(new.password_hash.to_owned()),
+        roles: Set(format_roles(new.roles)),
         disabled: Set(false),
         failed_logins: Set(0),
         locked_until: Set(None),
+        signing_title: Set(new.signing_title.map(str::to_owned)),
+        signing_capacity: Set(new.signing_capacity.map(str::to_owned)),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -3,6 +3,7 @@
 pub mod area;
 pub mod audit;
 pub mod auth;
+pub mod certificate;
 pub mod country;
 pub mod investor;
 pub mod lease;

@@ -40,6 +40,10 @@ pub struct NewUser {
     pub password: String,
     /// Roles.
     pub roles: Vec<Role>,
+    /// Approvers: title printed in the signature block, e.g. "PHÓ TRƯỞNG BAN".
+    pub signing_title: Option<String>,
+    /// Approvers: capacity above the title, e.g. "KT. TRƯỞNG BAN" (Decree 30/2020).
+    pub signing_capacity: Option<String>,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -68,6 +72,8 @@ fn user_json(u: &User) -> serde_json::Value {
         "display_name": u.display_name,
         "roles": u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "disabled": u.disabled,
+        "signing_title": u.signing_title,
+        "signing_capacity": u.signing_capacity,
     })
 }
 
@@ -138,6 +144,18 @@ fn check_new_user(u: &NewUser) -> Result<(), ServiceError> {
         ));
     }
     check_password(&u.password, &mut v);
+    for (field, value) in [
+        ("signing_title", &u.signing_title),
+        ("signing_capacity", &u.signing_capacity),
+    ] {
+        if value.as_ref().is_some_and(|t| t.chars().count() > 100) {
+            v.push(FieldViolation::new(
+                field,
+                "too_long",
+                "must be at most 100 characters",
+            ));
+        }
+    }
     if u.roles.is_empty() {
         v.push(FieldViolation::new(
             "roles",
@@ -167,16 +185,25 @@ pub async fn create(
     require(ctx, &[Role::Admin])?;
     new.username = new.username.trim().to_ascii_lowercase();
     new.display_name = crate::domain::text::clean(&new.display_name);
+    // Printed in capitals on certificates (Decree 30/2020).
+    new.signing_title =
+        crate::domain::text::clean_optional(new.signing_title.as_deref()).map(|t| t.to_uppercase());
+    new.signing_capacity = crate::domain::text::clean_optional(new.signing_capacity.as_deref())
+        .map(|t| t.to_uppercase());
     check_new_user(&new)?;
     let hash = hash_password(new.password.clone()).await?;
     let txn = db::begin_write(db).await?;
     let user = match db::users::insert(
         &txn,
-        Uuid::now_v7(),
-        &new.username,
-        &new.display_name,
-        &hash,
-        &new.roles,
+        &db::users::NewAccount {
+            id: Uuid::now_v7(),
+            username: &new.username,
+            display_name: &new.display_name,
+            password_hash: &hash,
+            roles: &new.roles,
+            signing_title: new.signing_title.as_deref(),
+            signing_capacity: new.signing_capacity.as_deref(),
+        },
         Utc::now(),
     )
     .await
@@ -230,6 +257,8 @@ pub async fn bootstrap(
             display_name: "Quản trị hệ thống (Administrator)".to_owned(),
             password: password.clone(),
             roles: vec![Role::Admin],
+            signing_title: None,
+            signing_capacity: None,
         },
     )
     .await;

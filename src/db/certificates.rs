@@ -1,0 +1,360 @@
+//! Certificate versions, their PDFs, and idempotency keys.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{certificate, certificate_pdf, idempotency_key};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use super::corrupt;
+use crate::{
+    certificate::content::CertificateContent,
+    domain::certificate::{Certificate, CertificateStatus},
+};
+
+fn to_domain(m: certificate::Model) -> Result<Certificate, DbErr> {
+    let status = m
+        .status
+        .parse()
+        .map_err(|_| corrupt("certificates", "status", &m.status))?;
+    let content: CertificateContent = serde_json::from_str(&m.content).map_err(|e| {
+        DbErr::Custom(format!(
+            "certificates.content of {} is not readable: {e}",
+            m.id
+        ))
+    })?;
+    Ok(Certificate {
+        id: m.id,
+        project_id: m.project_id,
+        project_code: m.project_code,
+        version_no: m.version_no,
+        status,
+        content,
+        content_digest: m.content_digest,
+        project_version: m.project_version,
+        issued_on: m.issued_on,
+        first_issued_on: m.first_issued_on,
+        signed_at: m.signed_at,
+        signer_name: m.signer_name,
+        key_id: m.key_id,
+        pdf_sha256: m.pdf_sha256,
+        pdf_size: m.pdf_size,
+        pages: m.pages,
+        seal: m.seal,
+        drafted_by: m.drafted_by,
+        approved_by: m.approved_by,
+        superseded_by: m.superseded_by,
+        status_reason: m.status_reason,
+        status_effective_on: m.status_effective_on,
+        status_changed_at: m.status_changed_at,
+        row_version: m.row_version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Locks the project row until the transaction ends, so certificate work on one project is
+/// serialised across every instance. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
+/// holds the database's single write lock.
+pub async fn lock_project(conn: &impl ConnectionTrait, project_id: Uuid) -> Result<bool, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "SELECT id FROM projects WHERE id = $1 FOR UPDATE",
+        _ => "SELECT id FROM projects WHERE id = ?",
+    };
+    Ok(conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [project_id.into()],
+        ))
+        .await?
+        .is_some())
+}
+
+/// Inserts a draft; a second open draft of the project surfaces as a unique violation.
+pub async fn insert_draft(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    project_code: &str,
+    project_version: i32,
+    content: &CertificateContent,
+    drafted_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Certificate, DbErr> {
+    let id = Uuid::now_v7();
+    let am = certificate::ActiveModel {
+        id: Set(id),
+        project_id: Set(project_id),
+        project_code: Set(project_code.to_owned()),
+        version_no: Set(None),
+        status: Set(CertificateStatus::Draft.as_str().to_owned()),
+        template: Set(content.template.clone()),
+        content: Set(String::from_utf8_lossy(&content.canonical_json()).into_owned()),
+        content_digest: Set(None),
+        project_version: Set(project_version),
+        issued_on: Set(None),
+        first_issued_on: Set(content.first_issued_on),
+        signed_at: Set(None),
+        signer_name: Set(None),
+        key_id: Set(None),
+        pdf_sha256: Set(None),
+        pdf_size: Set(None),
+        pages: Set(None),
+        seal: Set(None),
+        drafted_by: Set(drafted_by),
+        approved_by: Set(None),
+        superseded_by: Set(None),
+        status_reason: Set(None),
+        status_effective_on: Set(None),
+        status_changed_at: Set(None),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    certificate::Entity::insert(am)
+        .exec_without_returning(conn)
+        .await?;
+    find(conn, id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("certificate {id} vanished after insert")))
+}
+
+/// What issuing writes onto a draft.
+pub struct Issued<'a> {
+    /// Version number.
+    pub version_no: i32,
+    /// The final content.
+    pub content: &'a CertificateContent,
+    /// Content digest, hex.
+    pub content_digest: String,
+    /// Issue date.
+    pub issued_on: NaiveDate,
+    /// First-issue date.
+    pub first_issued_on: NaiveDate,
+    /// Signing time.
+    pub signed_at: DateTime<Utc>,
+    /// Signer name.
+    pub signer_name: String,
+    /// Key id, hex.
+    pub key_id: String,
+    /// The signed PDF.
+    pub pdf: &'a [u8],
+    /// Its SHA-256, hex.
+    pub pdf_sha256: String,
+    /// Pages.
+    pub pages: i32,
+    /// The seal.
+    pub seal: String,
+    /// Approver.
+    pub approved_by: Option<Uuid>,
+}
+
+/// Turns a draft into an issued version and stores its PDF. False when the draft changed
+/// meanwhile (another approver got there first).
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    draft: &Certificate,
+    issued: Issued<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let am = certificate::ActiveModel {
+        version_no: Set(Some(issued.version_no)),
+        status: Set(CertificateStatus::InForce.as_str().to_owned()),
+        content: Set(String::from_utf8_lossy(&issued.content.canonical_json()).into_owned()),
+        content_digest: Set(Some(issued.content_digest)),
+        issued_on: Set(Some(issued.issued_on)),
+        first_issued_on: Set(Some(issued.first_issued_on)),
+        signed_at: Set(Some(issued.signed_at)),
+        signer_name: Set(Some(issued.signer_name)),
+        key_id: Set(Some(issued.key_id)),
+        pdf_sha256: Set(Some(issued.pdf_sha256)),
+        pdf_size: Set(Some(i32::try_from(issued.pdf.len()).unwrap_or(i32::MAX))),
+        pages: Set(Some(issued.pages)),
+        seal: Set(Some(issued.seal)),
+        approved_by: Set(issued.approved_by),
+        status_changed_at: Set(Some(now)),
+        row_version: Set(draft.row_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let res = certificate::Entity::update_many()
+        .set(am)
+        .filter(certificate::Column::Id.eq(draft.id))
+        .filter(certificate::Column::RowVersion.eq(draft.row_version))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Draft.as_str()))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(false);
+    }
+    certificate_pdf::Entity::insert(certificate_pdf::ActiveModel {
+        certificate_id: Set(draft.id),
+        pdf: Set(issued.pdf.to_vec()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Moves a certificate to another status, recording why and from when. False when it changed
+/// meanwhile.
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    cert: &Certificate,
+    status: CertificateStatus,
+    reason: Option<&str>,
+    effective_on: Option<NaiveDate>,
+    superseded_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let am = certificate::ActiveModel {
+        status: Set(status.as_str().to_owned()),
+        status_reason: Set(reason.map(str::to_owned)),
+        status_effective_on: Set(effective_on),
+        status_changed_at: Set(Some(now)),
+        superseded_by: Set(superseded_by.or(cert.superseded_by)),
+        row_version: Set(cert.row_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let res = certificate::Entity::update_many()
+        .set(am)
+        .filter(certificate::Column::Id.eq(cert.id))
+        .filter(certificate::Column::RowVersion.eq(cert.row_version))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// One certificate by id.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Certificate>, DbErr> {
+    certificate::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// The project's open draft, if any.
+pub async fn open_draft(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> Result<Option<Certificate>, DbErr> {
+    certificate::Entity::find()
+        .filter(certificate::Column::ProjectId.eq(project_id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Draft.as_str()))
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// The project's current certificate: in force or suspended.
+pub async fn current(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> Result<Option<Certificate>, DbErr> {
+    certificate::Entity::find()
+        .filter(certificate::Column::ProjectId.eq(project_id))
+        .filter(certificate::Column::Status.is_in([
+            CertificateStatus::InForce.as_str(),
+            CertificateStatus::Suspended.as_str(),
+        ]))
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// The project's issued versions: how many, and the first one's issue date.
+pub async fn issued_summary(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> Result<(i32, Option<NaiveDate>), DbErr> {
+    let first: Option<certificate::Model> = certificate::Entity::find()
+        .filter(certificate::Column::ProjectId.eq(project_id))
+        .filter(certificate::Column::VersionNo.eq(0))
+        .one(conn)
+        .await?;
+    let last: Option<Option<i32>> = certificate::Entity::find()
+        .select_only()
+        .column(certificate::Column::VersionNo)
+        .filter(certificate::Column::ProjectId.eq(project_id))
+        .filter(certificate::Column::VersionNo.is_not_null())
+        .order_by_desc(certificate::Column::VersionNo)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let count = last.flatten().map_or(0, |v| v + 1);
+    Ok((count, first.and_then(|m| m.issued_on)))
+}
+
+/// A page of a project's certificates, oldest first.
+pub async fn page_for_project(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Certificate>, DbErr> {
+    let mut q = certificate::Entity::find().filter(certificate::Column::ProjectId.eq(project_id));
+    if let Some(after) = after {
+        q = q.filter(certificate::Column::Id.gt(after));
+    }
+    q.order_by_asc(certificate::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
+}
+
+/// The stored PDF bytes of an issued certificate.
+pub async fn pdf(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Vec<u8>>, DbErr> {
+    Ok(certificate_pdf::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|m| m.pdf))
+}
+
+/// Remembers which resource an `Idempotency-Key` produced; a concurrent twin surfaces as a unique
+/// violation.
+pub async fn remember_key(
+    conn: &impl ConnectionTrait,
+    scope: &str,
+    actor: &str,
+    key: &str,
+    fingerprint: &str,
+    resource_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        scope: Set(scope.to_owned()),
+        actor: Set(actor.to_owned()),
+        idem_key: Set(key.to_owned()),
+        fingerprint: Set(fingerprint.to_owned()),
+        resource_id: Set(resource_id),
+        created_at: Set(now),
+    })
+    .exec_without_returning(conn)
+    .await
+    .map(|_| ())
+}
+
+/// What an `Idempotency-Key` produced before: (fingerprint of the request, resource id).
+pub async fn recall_key(
+    conn: &impl ConnectionTrait,
+    scope: &str,
+    actor: &str,
+    key: &str,
+) -> Result<Option<(String, Uuid)>, DbErr> {
+    Ok(
+        idempotency_key::Entity::find_by_id((scope.to_owned(), actor.to_owned(), key.to_owned()))
+            .one(conn)
+            .await?
+            .map(|m| (m.fingerprint, m.resource_id)),
+    )
+}

@@ -37,6 +37,54 @@ pub struct Settings {
     /// Longest operating duration in years inside a zone (`MAX_DURATION_YEARS_IN_ZONE`) and
     /// outside (`MAX_DURATION_YEARS_OUTSIDE`); Law on Investment Art. 44.
     pub duration_limits: crate::domain::project::DurationLimits,
+    /// The body issuing certificates, printed top left (`ISSUING_BODY_NAME`, upper case).
+    pub issuing_body_name: String,
+    /// Its superior body, printed above it (`ISSUING_BODY_SUPERIOR`, upper case).
+    pub issuing_body_superior: String,
+    /// Place name in the certificates' date line (`ISSUING_PLACE`).
+    pub issuing_place: String,
+    /// Where the signing key comes from.
+    pub signing_key: SigningKeySource,
+}
+
+/// Where the certificate signing key and its certificate chain come from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SigningKeySource {
+    /// Generated on first start under `DATA_DIR/keys` (a development CA and key); PDFs and pages
+    /// say "development key".
+    Development,
+    /// A PEM private key (`SIGNING_KEY_FILE`) and its certificate chain, leaf first
+    /// (`SIGNING_CHAIN_FILE`).
+    Pem {
+        /// The key file.
+        key: PathBuf,
+        /// The chain file.
+        chain: PathBuf,
+    },
+    /// A PKCS#12 file (`SIGNING_PKCS12_FILE`) and its password (`SIGNING_PKCS12_PASSWORD`).
+    Pkcs12 {
+        /// The file.
+        file: PathBuf,
+        /// Its password; never printed.
+        password: String,
+    },
+}
+
+impl fmt::Debug for SigningKeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Development => f.write_str("Development"),
+            Self::Pem { key, chain } => f
+                .debug_struct("Pem")
+                .field("key", key)
+                .field("chain", chain)
+                .finish(),
+            Self::Pkcs12 { file, .. } => f
+                .debug_struct("Pkcs12")
+                .field("file", file)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// How log lines are written.
@@ -83,6 +131,13 @@ const KNOWN: &[&str] = &[
     "PROJECT_CODE_PREFIX",
     "MAX_DURATION_YEARS_IN_ZONE",
     "MAX_DURATION_YEARS_OUTSIDE",
+    "ISSUING_BODY_NAME",
+    "ISSUING_BODY_SUPERIOR",
+    "ISSUING_PLACE",
+    "SIGNING_KEY_FILE",
+    "SIGNING_CHAIN_FILE",
+    "SIGNING_PKCS12_FILE",
+    "SIGNING_PKCS12_PASSWORD",
 ];
 
 impl Settings {
@@ -253,7 +308,51 @@ impl Settings {
                 99,
             )?,
         };
+        let issuing_body_name = get("ISSUING_BODY_NAME")
+            .unwrap_or("BAN QUẢN LÝ KHU KINH TẾ")
+            .to_uppercase();
+        let issuing_body_superior = get("ISSUING_BODY_SUPERIOR")
+            .unwrap_or("UBND TỈNH QUẢNG TRỊ")
+            .to_uppercase();
+        let issuing_place = get("ISSUING_PLACE").unwrap_or("Quảng Trị").to_owned();
+        let signing_key = match (
+            get("SIGNING_KEY_FILE"),
+            get("SIGNING_CHAIN_FILE"),
+            get("SIGNING_PKCS12_FILE"),
+        ) {
+            (None, None, None) => SigningKeySource::Development,
+            (Some(key), Some(chain), None) => SigningKeySource::Pem {
+                key: PathBuf::from(key),
+                chain: PathBuf::from(chain),
+            },
+            (None, None, Some(file)) => SigningKeySource::Pkcs12 {
+                file: PathBuf::from(file),
+                password: get("SIGNING_PKCS12_PASSWORD").unwrap_or("").to_owned(),
+            },
+            (_, _, Some(_)) => {
+                return Err(ConfigError::new(
+                    "SIGNING_PKCS12_FILE",
+                    "give either SIGNING_PKCS12_FILE or SIGNING_KEY_FILE with SIGNING_CHAIN_FILE, not both",
+                ));
+            }
+            (Some(_), None, None) => {
+                return Err(ConfigError::new(
+                    "SIGNING_CHAIN_FILE",
+                    "is required with SIGNING_KEY_FILE (the certificate chain, leaf first)",
+                ));
+            }
+            (None, Some(_), None) => {
+                return Err(ConfigError::new(
+                    "SIGNING_KEY_FILE",
+                    "is required with SIGNING_CHAIN_FILE",
+                ));
+            }
+        };
         Ok(Self {
+            issuing_body_name,
+            issuing_body_superior,
+            issuing_place,
+            signing_key,
             project_code_prefix,
             duration_limits,
             bootstrap_admin_password,

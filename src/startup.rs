@@ -8,7 +8,7 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{api, api::middleware::Edge, config::Settings, db};
+use crate::{api, api::middleware::Edge, certificate::issuer::Issuer, config::Settings, db};
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -17,6 +17,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The settings the service started with.
     pub settings: Arc<Settings>,
+    /// Renders, seals and signs certificates with the loaded signing key.
+    pub issuer: Issuer,
 }
 
 /// Why the service could not start.
@@ -38,6 +40,9 @@ pub enum StartupError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The certificate renderer or the signing key could not be loaded.
+    #[error("{0}")]
+    Issuer(#[from] crate::certificate::issuer::IssuerError),
     /// Start-up data (bootstrap admin, demo data) could not be written.
     #[error("{0}")]
     Demo(String),
@@ -78,11 +83,46 @@ impl AppState {
                 )));
             }
         }
+        let issuer = Issuer::new(&settings)?;
+        register_key(&db, &issuer)
+            .await
+            .map_err(|e| StartupError::Demo(format!("registering the signing key: {e}")))?;
+        if issuer.is_development() {
+            tracing::warn!(
+                key_id = %issuer.key_id_hex(),
+                "signing with a generated DEVELOPMENT key: certificates are marked as such and have no legal value"
+            );
+        }
         Ok(Self {
             db,
             settings: Arc::new(settings),
+            issuer,
         })
     }
+}
+
+/// Makes the loaded signing key known to every instance (its public part, chain and status).
+pub async fn register_key(db: &DatabaseConnection, issuer: &Issuer) -> Result<(), sea_orm::DbErr> {
+    let id = issuer.identity();
+    db::signing_keys::register(
+        db,
+        &db::signing_keys::KeyRecord {
+            key_id: issuer.key_id_hex(),
+            status: crate::domain::certificate::KeyStatus::Active,
+            development: id.is_development(),
+            subject: id.subject_common_name(),
+            not_before: id.not_before(),
+            not_after: id.not_after(),
+            public_key_pem: id.public_key_pem(),
+            chain_pem: id.chain_pem(),
+            status_reason: None,
+            retired_at: None,
+            compromised_at: None,
+            created_at: chrono::Utc::now(),
+        },
+    )
+    .await
+    .map(|_| ())
 }
 
 /// The whole HTTP application.

@@ -2,5 +2,6 @@
 //! from versioned templates, and the two proofs it carries (design.md section 4).
 
 pub mod content;
+pub mod issuer;
 pub mod render;
 pub mod templates;

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod health;
 pub mod investors;
 pub mod middleware;
@@ -42,6 +43,9 @@ pub enum ApiTags {
     Audit,
     /// Agency API keys (admin).
     ApiKeys,
+    /// Investment Registration Certificates: drafts, issued versions, PDFs, lifecycle, and the
+    /// public signing keys.
+    Certificates,
 }
 
 /// Every API of the service, for serving and for generating the spec.
@@ -52,6 +56,7 @@ pub type Apis = (
     parcels::ParcelsApi,
     investors::InvestorsApi,
     projects::ProjectsApi,
+    certificates::CertificatesApi,
     users::UsersApi,
     api_keys::ApiKeysApi,
     audit::AuditApi,
@@ -67,6 +72,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             parcels::ParcelsApi,
             investors::InvestorsApi,
             projects::ProjectsApi,
+            certificates::CertificatesApi,
             users::UsersApi,
             api_keys::ApiKeysApi,
             audit::AuditApi,

@@ -14,6 +14,7 @@ use crate::domain::{
     FieldViolation, Violations,
     area::{Area, AreaError, MAX_AREA_M2},
     auth::{Role, Scope},
+    certificate::{CertificateStatus, KeyStatus},
     investor::{DocType, InvestorKind, Sex},
     parcel::{LandUse, ParcelStatus},
     project::{CodeSource, ContributionForm, ProjectStatus},
@@ -111,6 +112,17 @@ api_enum!(
     "DocType",
     "Identity or establishment document: `cccd` (12 digits), `passport`, `other_identity`, `enterprise_code` (mã số doanh nghiệp, 10 digits or 10-3 for a dependent unit), `foreign_registration`, `other_registration`."
 );
+api_enum!(
+    CertificateStatus,
+    "CertificateStatus",
+    "Certificate status: `draft` (waiting for an approver), `rejected` (returned unissued), `in_force` (signed and valid), `superseded` (replaced by a later version), `suspended` (the project's operation is suspended), `revoked` (the project was terminated; final)."
+);
+api_enum!(
+    KeyStatus,
+    "KeyStatus",
+    "Signing key status: `active` (signs new certificates), `retired` (signs no more; what it signed while valid stays valid), `compromised` (must not be trusted; every certificate it signed is flagged)."
+);
+
 api_enum!(
     ProjectStatus,
     "ProjectStatus",

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod certificates;
 pub mod investors;
 pub mod parcels;
 pub mod projects;

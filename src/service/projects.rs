@@ -278,6 +278,19 @@ pub async fn transition(
     to: ProjectStatus,
     reason: Option<String>,
 ) -> Result<Project, ServiceError> {
+    transition_with(db, ctx, id, to, reason, None).await
+}
+
+/// [`transition`] with the date the change takes effect (default: today in Vietnam), recorded on
+/// the certificate that moves with the project: suspended, back in force, or revoked.
+pub async fn transition_with(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: Uuid,
+    to: ProjectStatus,
+    reason: Option<String>,
+    effective_on: Option<chrono::NaiveDate>,
+) -> Result<Project, ServiceError> {
     require(ctx, DECIDERS)?;
     let reason = crate::domain::text::clean_optional(reason.as_deref());
     if matches!(to, ProjectStatus::Suspended | ProjectStatus::Terminated) && reason.is_none() {
@@ -321,6 +334,15 @@ pub async fn transition(
             current: super::etag(current.version + 1),
         });
     }
+    super::certificates::follow_project(
+        &txn,
+        ctx,
+        id,
+        to,
+        reason.as_deref(),
+        effective_on.unwrap_or_else(|| crate::domain::certificate::vietnam_date(now)),
+    )
+    .await?;
     if to == ProjectStatus::Terminated {
         for lease in db::leases::for_project(&txn, id).await? {
             if lease.released_at.is_none() {

@@ -24,7 +24,7 @@ const APPROVER: &[&str] = &["approver"];
 
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
-        "healthz" | "readyz" | "login" => Access::Public,
+        "healthz" | "readyz" | "login" | "list_trust_keys" => Access::Public,
         "me" | "logout" => Access::AnyStaff,
         "list_zones"
         | "get_zone"
@@ -39,6 +39,16 @@ fn access(operation_id: &str) -> Option<Access> {
         "create_investor" | "update_investor" | "create_project" | "update_project"
         | "create_lease" | "release_lease" => Access::Roles(EDITORS),
         "change_project_status" => Access::Roles(APPROVER),
+        "list_project_certificates" | "get_certificate" | "get_certificate_pdf" => {
+            Access::Reader("certificates:read")
+        }
+        "preview_certificate" => Access::AnyStaff,
+        "draft_certificate" => Access::Roles(&["officer"]),
+        "approve_certificate"
+        | "reject_certificate"
+        | "suspend_certificate"
+        | "resume_certificate"
+        | "revoke_certificate" => Access::Roles(APPROVER),
         "create_zone" | "update_zone" | "create_parcel" | "update_parcel" => Access::Roles(EDITORS),
         "list_users"
         | "create_user"
@@ -67,6 +77,10 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
         | "create_lease" => json!({}),
         "change_project_status" => json!({"status": "registered"}),
         "release_lease" => json!({"reason": "Quyết định thu hồi"}),
+        "draft_certificate" => json!({}),
+        "reject_certificate" | "suspend_certificate" | "revoke_certificate" => {
+            json!({"reason": "Quyết định số 1/QĐ-BQLKKT"})
+        }
         "create_user" => {
             json!({"username": format!("matrix{n}"), "display_name": "Ma Trận", "password": USER_PASSWORD, "roles": ["clerk"]})
         }

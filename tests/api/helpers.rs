@@ -21,6 +21,8 @@ pub enum TestDb {
         admin_url: String,
         name: String,
         url: String,
+        /// The data folder (development keys), one per test like the database.
+        dir: tempfile::TempDir,
     },
 }
 
@@ -51,6 +53,7 @@ impl TestDb {
                     admin_url,
                     name,
                     url,
+                    dir: tempfile::tempdir().expect("temporary folder"),
                 }
             }
         }
@@ -66,8 +69,7 @@ impl TestDb {
     /// The folder for data files.
     pub fn data_dir(&self) -> std::path::PathBuf {
         match self {
-            TestDb::Sqlite { dir, .. } => dir.path().to_owned(),
-            TestDb::Postgres { .. } => std::env::temp_dir(),
+            TestDb::Sqlite { dir, .. } | TestDb::Postgres { dir, .. } => dir.path().to_owned(),
         }
     }
 }
@@ -191,6 +193,11 @@ impl TestApp {
         }
     }
 
+    /// The data folder (SQLite file, development keys).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.test_db.data_dir()
+    }
+
     /// The backend the suite runs on.
     pub fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()
@@ -231,6 +238,34 @@ impl TestApp {
             .await;
         assert_eq!(resp.status(), StatusCode::CREATED, "create user {username}");
         resp.json().await.unwrap()
+    }
+
+    /// Creates an approver who signs certificates as a deputy head ("KT. TRƯỞNG BAN" over
+    /// "PHÓ TRƯỞNG BAN") and signs them in; returns the token.
+    pub async fn approver_token(&self, username: &str) -> String {
+        let body = json!({
+            "username": username,
+            "display_name": "Trần Văn Phúc",
+            "password": USER_PASSWORD,
+            "roles": ["approver"],
+            "signing_title": "Phó Trưởng ban",
+            "signing_capacity": "KT. Trưởng ban",
+        });
+        let resp = self
+            .send_as(
+                Some(&self.admin_token),
+                Method::POST,
+                "/api/v1/users",
+                Some(&body),
+                None,
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "create approver {username}"
+        );
+        self.login(username, USER_PASSWORD).await
     }
 
     /// Creates a user with roles and signs them in, returns the token.

@@ -1,0 +1,688 @@
+//! `/api/v1/.../certificates`: drafting, issuing and the lifecycle of Investment Registration
+//! Certificates, their PDFs, and the public trust list of signing keys.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::{Binary, Json},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags, pagination,
+    problem::{ReadError, problem_responses},
+    security::{ReaderAuth, StaffAuth},
+    types::{Date, Lenient},
+};
+use crate::{
+    domain::{
+        auth::{Role, Scope},
+        certificate::{Certificate, CertificateStatus, KeyStatus},
+    },
+    service::{self, certificates::Lifecycle, etag},
+    startup::AppState,
+};
+
+/// Certificates.
+pub struct CertificatesApi;
+
+/// A certificate version.
+#[derive(Object, Debug)]
+#[oai(rename = "Certificate", skip_serializing_if_is_none)]
+pub struct CertificateView {
+    /// Identifier.
+    id: Uuid,
+    /// The project.
+    project_id: Uuid,
+    /// The project code, 10 digits.
+    project_code: String,
+    /// Issued version: 0 = first issue ("Chứng nhận lần đầu"), N = N-th change ("Chứng nhận
+    /// thay đổi lần thứ N"). Absent for drafts.
+    version: Option<i32>,
+    /// The line printed under the title, e.g. "Chứng nhận thay đổi lần thứ 1".
+    version_label: String,
+    /// Status.
+    status: CertificateStatus,
+    /// Date this version was issued (Vietnamese calendar).
+    issued_on: Option<Date>,
+    /// Date of the first issue.
+    first_issued_on: Option<Date>,
+    /// When it was signed.
+    signed_at: Option<DateTime<Utc>>,
+    /// Who signed it.
+    signer_name: Option<String>,
+    /// Template the certificate is rendered with, e.g. `irc-2021`.
+    template: String,
+    /// Id of the signing key (see `/api/v1/trust/keys`).
+    key_id: Option<String>,
+    /// Status of the signing key now; `compromised` means this certificate's signatures must
+    /// not be trusted.
+    key_status: Option<KeyStatus>,
+    /// True when signed with a generated development key (no legal value).
+    development_key: bool,
+    /// SHA-256 of the frozen content, hex (the QR seal carries its first 16 bytes).
+    content_digest: Option<String>,
+    /// SHA-256 of the signed PDF, hex.
+    pdf_sha256: Option<String>,
+    /// Size of the signed PDF in bytes.
+    pdf_size: Option<i32>,
+    /// Pages of the PDF.
+    pages: Option<i32>,
+    /// The QR seal: upper-case Base32.
+    seal: Option<String>,
+    /// The URL the QR code opens.
+    verification_url: Option<String>,
+    /// The officer who drafted it.
+    drafted_by: Option<Uuid>,
+    /// The approver who issued it.
+    approved_by: Option<Uuid>,
+    /// The version that replaced this one.
+    superseded_by: Option<Uuid>,
+    /// Reason of the last status change (rejection, suspension, revocation).
+    status_reason: Option<String>,
+    /// Date the last status change took effect (e.g. the revocation date).
+    status_effective_on: Option<Date>,
+    /// When the status last changed.
+    status_changed_at: Option<DateTime<Utc>>,
+    /// The frozen content: every fact printed (Law on Investment 2020, Art. 40), as JSON.
+    content: serde_json::Value,
+    /// When drafted.
+    created_at: DateTime<Utc>,
+}
+
+fn version_label(c: &Certificate) -> String {
+    match c.version_no {
+        None => "Bản nháp (draft)".to_owned(),
+        Some(0) => "Chứng nhận lần đầu".to_owned(),
+        Some(n) => format!("Chứng nhận thay đổi lần thứ {n}"),
+    }
+}
+
+async fn view(
+    state: &AppState,
+    c: Certificate,
+) -> Result<CertificateView, crate::error::ServiceError> {
+    let key_status = match &c.key_id {
+        Some(k) => service::certificates::key_status(&state.db, k).await?,
+        None => None,
+    };
+    Ok(CertificateView {
+        version_label: version_label(&c),
+        verification_url: c.seal.as_ref().map(|s| state.issuer.verification_url(s)),
+        content: serde_json::to_value(&c.content).unwrap_or_default(),
+        development_key: c.content.development_key,
+        template: c.content.template.clone(),
+        id: c.id,
+        project_id: c.project_id,
+        project_code: c.project_code,
+        version: c.version_no,
+        status: c.status,
+        issued_on: c.issued_on.map(Date),
+        first_issued_on: c.first_issued_on.map(Date),
+        signed_at: c.signed_at,
+        signer_name: c.signer_name,
+        key_id: c.key_id,
+        key_status,
+        content_digest: c.content_digest,
+        pdf_sha256: c.pdf_sha256,
+        pdf_size: c.pdf_size,
+        pages: c.pages,
+        seal: c.seal,
+        drafted_by: c.drafted_by,
+        approved_by: c.approved_by,
+        superseded_by: c.superseded_by,
+        status_reason: c.status_reason,
+        status_effective_on: c.status_effective_on.map(Date),
+        status_changed_at: c.status_changed_at,
+        created_at: c.created_at,
+    })
+}
+
+/// What an officer sends to draft the next version.
+#[derive(Object, Debug, Default)]
+#[oai(
+    rename = "CertificateDraft",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
+pub struct CertificateDraftBody {
+    /// Date the investor's dossier was received; printed as the last "Căn cứ hồ sơ ... nộp
+    /// ngày ..." line. Omit when not applicable.
+    dossier_received_on: Option<Date>,
+}
+
+/// A reason, for rejecting a draft or suspending a certificate.
+#[derive(Object, Debug)]
+#[oai(
+    rename = "CertificateReason",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
+pub struct ReasonBody {
+    /// Why, e.g. the number and date of the decision or notice.
+    reason: Option<String>,
+}
+
+/// A revocation.
+#[derive(Object, Debug)]
+#[oai(
+    rename = "CertificateRevocation",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
+pub struct RevokeBody {
+    /// Why, e.g. "Quyết định chấm dứt hoạt động dự án số 45/QĐ-BQLKKT ngày 01/12/2026".
+    reason: Option<String>,
+    /// Date the revocation takes effect (Vietnamese calendar); today when omitted.
+    revoked_on: Option<Date>,
+}
+
+/// A page of certificate versions.
+#[derive(Object, Debug)]
+#[oai(rename = "CertificateList", skip_serializing_if_is_none)]
+pub struct CertificateList {
+    /// Versions and drafts, oldest first.
+    items: Vec<CertificateView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
+}
+
+/// A signing key, public part.
+#[derive(Object, Debug)]
+#[oai(rename = "TrustKey", skip_serializing_if_is_none)]
+pub struct TrustKeyView {
+    /// Key id: the first 8 bytes of SHA-256 of the compressed public key, hex. QR seals name it.
+    key_id: String,
+    /// Status.
+    status: KeyStatus,
+    /// True for a generated development key (no legal value).
+    development: bool,
+    /// Subject common name of the signing certificate.
+    subject: String,
+    /// Start of validity.
+    not_before: DateTime<Utc>,
+    /// End of validity.
+    not_after: DateTime<Utc>,
+    /// The public key (SubjectPublicKeyInfo, PEM), for checking QR seals.
+    public_key_pem: String,
+    /// The certificate chain (PEM, signing certificate first), for checking PDF signatures.
+    chain_pem: String,
+    /// Why it was retired or marked compromised.
+    status_reason: Option<String>,
+    /// When it was retired.
+    retired_at: Option<DateTime<Utc>>,
+    /// When it was marked compromised.
+    compromised_at: Option<DateTime<Utc>>,
+}
+
+/// The keys that sign certificates.
+#[derive(Object, Debug)]
+#[oai(rename = "TrustKeys")]
+pub struct TrustKeys {
+    /// Every key known, oldest first.
+    keys: Vec<TrustKeyView>,
+}
+
+#[derive(ApiResponse)]
+enum CertificateCreated {
+    /// The draft was made (or, with a repeated `Idempotency-Key`, this is the one made before).
+    #[oai(status = 201)]
+    Created(
+        Json<CertificateView>,
+        /// Address of the certificate.
+        #[oai(header = "Location")]
+        String,
+        /// `true` when this answers a repeated `Idempotency-Key`.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum CertificateFound {
+    /// The certificate.
+    #[oai(status = 200)]
+    Ok(
+        Json<CertificateView>,
+        /// Version tag of the record.
+        #[oai(header = "ETag")]
+        String,
+        /// `true` when this answers a repeated `Idempotency-Key`.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum CertificatesListed {
+    /// The project's certificate versions.
+    #[oai(status = 200)]
+    Ok(Json<CertificateList>),
+}
+
+#[derive(ApiResponse)]
+enum PdfFile {
+    /// The PDF.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Ok(
+        Binary<Vec<u8>>,
+        /// `attachment` with the file name.
+        #[oai(header = "Content-Disposition")]
+        String,
+        /// Caching rule.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum KeysListed {
+    /// The signing keys.
+    #[oai(status = 200)]
+    Ok(
+        Json<TrustKeys>,
+        /// Caching rule: keys change rarely.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+problem_responses! {
+    /// Errors of drafting a certificate.
+    DraftError {
+        404 NotFound "No project has this id.",
+        409 Conflict "The project already has an open draft (`existing_id` names it), or its status allows no new version.",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "A field is invalid, or the `Idempotency-Key` was used for a different request.",
+    }
+}
+
+problem_responses! {
+    /// Errors of an action on a certificate.
+    CertificateActionError {
+        404 NotFound "No certificate has this id.",
+        409 Conflict "The certificate's status does not allow this (e.g. approving what is not a draft), the project changed after drafting, or the signing key is not active.",
+        415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "A reason is missing or a field is invalid.",
+    }
+}
+
+problem_responses! {
+    /// Errors of reading a certificate's PDF.
+    PdfError {
+        404 NotFound "No certificate has this id.",
+        409 Conflict "A draft has no signed PDF (use the preview), or an issued version has no preview.",
+        429 TooManyRequests "The API key's rate limit is reached; retry after `Retry-After` seconds.",
+    }
+}
+
+problem_responses! {
+    /// Errors of reading the trust list.
+    TrustError {
+        429 TooManyRequests "Too many requests; retry after `Retry-After` seconds.",
+    }
+}
+
+const SCOPE: &str = "certificates";
+
+fn found(view: CertificateView, row_version: i32, replayed: bool) -> CertificateFound {
+    CertificateFound::Ok(
+        Json(view),
+        etag(row_version),
+        replayed.then(|| "true".to_owned()),
+    )
+}
+
+fn pdf_name(c: &Certificate, suffix: &str) -> String {
+    let v = c.version_no.map_or("nhap".to_owned(), |v| v.to_string());
+    format!(
+        "attachment; filename=\"GCNDKDT-{}-{}{suffix}.pdf\"",
+        c.project_code, v
+    )
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Certificates")]
+impl CertificatesApi {
+    /// Draft the next certificate version
+    ///
+    /// An officer drafts version 0 ("Chứng nhận lần đầu") or the next change from the project's
+    /// registry data as it is now. The draft is not signed and not in force until an approver
+    /// approves it. One open draft per project. Send an `Idempotency-Key` to make a retry
+    /// return the same draft.
+    #[oai(
+        path = "/projects/:id/certificates",
+        method = "post",
+        operation_id = "draft_certificate"
+    )]
+    async fn draft(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+        /// A unique key per intended draft (1-255 visible ASCII characters); a retry with the same
+        /// key and body returns the same draft.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        body: Json<CertificateDraftBody>,
+    ) -> Result<CertificateCreated, DraftError> {
+        let ctx = auth.context_for(&[Role::Officer])?;
+        let out = service::certificates::draft(
+            &state.db,
+            &state.issuer,
+            &ctx,
+            id.0.param("id")?,
+            service::certificates::DraftRequest {
+                dossier_received_on: body.0.dossier_received_on.map(|d| d.0),
+            },
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
+        let location = format!("/api/v1/certificates/{}", out.certificate.id);
+        let v = view(&state, out.certificate).await?;
+        Ok(CertificateCreated::Created(
+            Json(v),
+            location,
+            out.replayed.then(|| "true".to_owned()),
+        ))
+    }
+
+    /// List a project's certificate versions
+    ///
+    /// The history: every issued version with its status (in force, superseded, suspended,
+    /// revoked), and drafts.
+    #[oai(
+        path = "/projects/:id/certificates",
+        method = "get",
+        operation_id = "list_project_certificates"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Project id.
+        id: Path<Lenient<Uuid>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(
+            default = "super::pagination::default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<CertificatesListed, ReadError> {
+        auth.require_scope(Scope::CertificatesRead)?;
+        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let page = service::certificates::list_for_project(
+            &state.db,
+            id.0.param("id")?,
+            after,
+            u64::from(limit.0),
+        )
+        .await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for c in page.items {
+            items.push(view(&state, c).await?);
+        }
+        Ok(CertificatesListed::Ok(Json(CertificateList {
+            items,
+            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
+        })))
+    }
+
+    /// Get a certificate
+    #[oai(
+        path = "/certificates/:id",
+        method = "get",
+        operation_id = "get_certificate"
+    )]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<CertificateFound, ReadError> {
+        auth.require_scope(Scope::CertificatesRead)?;
+        let c = service::certificates::get(&state.db, id.0.param("id")?).await?;
+        let rv = c.row_version;
+        Ok(found(view(&state, c).await?, rv, false))
+    }
+
+    /// Download the signed PDF
+    ///
+    /// The exact bytes issued and stored (their SHA-256 is `pdf_sha256`), also for superseded,
+    /// suspended and revoked versions.
+    #[oai(
+        path = "/certificates/:id/pdf",
+        method = "get",
+        operation_id = "get_certificate_pdf"
+    )]
+    async fn pdf(
+        &self,
+        state: Data<&AppState>,
+        auth: ReaderAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<PdfFile, PdfError> {
+        auth.require_scope(Scope::CertificatesRead)?;
+        let (c, bytes) = service::certificates::pdf(&state.db, id.0.param("id")?).await?;
+        Ok(PdfFile::Ok(
+            Binary(bytes),
+            pdf_name(&c, ""),
+            "private, max-age=86400, immutable".to_owned(),
+        ))
+    }
+
+    /// Preview a draft
+    ///
+    /// The draft rendered as it would be issued, unsigned, without a QR seal and watermarked
+    /// "BẢN NHÁP / DRAFT", for review before approval.
+    #[oai(
+        path = "/certificates/:id/preview",
+        method = "get",
+        operation_id = "preview_certificate"
+    )]
+    async fn preview(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<PdfFile, PdfError> {
+        auth.context_for(&[Role::Clerk, Role::Officer, Role::Approver, Role::Admin])?;
+        let (c, bytes) =
+            service::certificates::preview(&state.db, &state.issuer, id.0.param("id")?).await?;
+        Ok(PdfFile::Ok(
+            Binary(bytes),
+            pdf_name(&c, "-ban-nhap"),
+            "no-store".to_owned(),
+        ))
+    }
+
+    /// Approve and issue a draft
+    ///
+    /// An approver other than the officer who drafted it (and other than whoever prepared the
+    /// project's data) issues it: the certificate is rendered, sealed with a QR code, signed
+    /// (PAdES) and comes into force; the previous version becomes superseded and a draft project
+    /// becomes registered, in one transaction. Version numbers stay gapless and unique on any
+    /// number of instances. Send an `Idempotency-Key` to make a retry return the same result.
+    #[oai(
+        path = "/certificates/:id/approve",
+        method = "post",
+        operation_id = "approve_certificate"
+    )]
+    async fn approve(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+        /// A unique key per intended approval; a retry with the same key returns the issued
+        /// certificate instead of a conflict.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+    ) -> Result<CertificateFound, CertificateActionError> {
+        let ctx = auth.context_for(&[Role::Approver])?;
+        let out = service::certificates::approve(
+            &state.db,
+            &state.issuer,
+            &ctx,
+            id.0.param("id")?,
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
+        let rv = out.certificate.row_version;
+        Ok(found(
+            view(&state, out.certificate).await?,
+            rv,
+            out.replayed,
+        ))
+    }
+
+    /// Reject a draft
+    ///
+    /// The approver returns the draft unissued, with a reason; it stays on record.
+    #[oai(
+        path = "/certificates/:id/reject",
+        method = "post",
+        operation_id = "reject_certificate"
+    )]
+    async fn reject(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<ReasonBody>,
+    ) -> Result<CertificateFound, CertificateActionError> {
+        let ctx = auth.context_for(&[Role::Approver])?;
+        let c = service::certificates::reject(&state.db, &ctx, id.0.param("id")?, body.0.reason)
+            .await?;
+        let rv = c.row_version;
+        Ok(found(view(&state, c).await?, rv, false))
+    }
+
+    /// Suspend a certificate
+    ///
+    /// The certificate in force is suspended together with the project (ngừng hoạt động), with a
+    /// reason.
+    #[oai(
+        path = "/certificates/:id/suspend",
+        method = "post",
+        operation_id = "suspend_certificate"
+    )]
+    async fn suspend(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<ReasonBody>,
+    ) -> Result<CertificateFound, CertificateActionError> {
+        let ctx = auth.context_for(&[Role::Approver])?;
+        let c = service::certificates::lifecycle(
+            &state.db,
+            &ctx,
+            id.0.param("id")?,
+            Lifecycle::Suspend,
+            body.0.reason,
+            None,
+        )
+        .await?;
+        let rv = c.row_version;
+        Ok(found(view(&state, c).await?, rv, false))
+    }
+
+    /// Resume a suspended certificate
+    ///
+    /// The certificate is back in force and the project registered again.
+    #[oai(
+        path = "/certificates/:id/resume",
+        method = "post",
+        operation_id = "resume_certificate"
+    )]
+    async fn resume(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+    ) -> Result<CertificateFound, CertificateActionError> {
+        let ctx = auth.context_for(&[Role::Approver])?;
+        let c = service::certificates::lifecycle(
+            &state.db,
+            &ctx,
+            id.0.param("id")?,
+            Lifecycle::Resume,
+            None,
+            None,
+        )
+        .await?;
+        let rv = c.row_version;
+        Ok(found(view(&state, c).await?, rv, false))
+    }
+
+    /// Revoke a certificate
+    ///
+    /// Approvers only. The certificate is revoked with a reason and an effective date, and the
+    /// project is terminated with it (its land released). Final.
+    #[oai(
+        path = "/certificates/:id/revoke",
+        method = "post",
+        operation_id = "revoke_certificate"
+    )]
+    async fn revoke(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Certificate id.
+        id: Path<Lenient<Uuid>>,
+        body: Json<RevokeBody>,
+    ) -> Result<CertificateFound, CertificateActionError> {
+        let ctx = auth.context_for(&[Role::Approver])?;
+        let c = service::certificates::lifecycle(
+            &state.db,
+            &ctx,
+            id.0.param("id")?,
+            Lifecycle::Revoke,
+            body.0.reason,
+            body.0.revoked_on.map(|d| d.0),
+        )
+        .await?;
+        let rv = c.row_version;
+        Ok(found(view(&state, c).await?, rv, false))
+    }
+
+    /// Signing keys (public)
+    ///
+    /// Every key that signs or signed certificates: public key (for QR seals), certificate chain
+    /// (for PDF signatures), validity and status. Needs no credentials; offline verifiers keep a
+    /// copy.
+    #[oai(path = "/trust/keys", method = "get", operation_id = "list_trust_keys")]
+    async fn trust_keys(&self, state: Data<&AppState>) -> Result<KeysListed, TrustError> {
+        let keys = service::certificates::trust_keys(&state.db)
+            .await?
+            .into_iter()
+            .map(|k| TrustKeyView {
+                key_id: k.key_id,
+                status: k.status,
+                development: k.development,
+                subject: k.subject,
+                not_before: k.not_before,
+                not_after: k.not_after,
+                public_key_pem: k.public_key_pem,
+                chain_pem: k.chain_pem,
+                status_reason: k.status_reason,
+                retired_at: k.retired_at,
+                compromised_at: k.compromised_at,
+            })
+            .collect();
+        Ok(KeysListed::Ok(
+            Json(TrustKeys { keys }),
+            "public, max-age=300".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,829 @@
+//! Certificates: an officer drafts the next version from the registry, a different approver
+//! issues it (rendered, sealed and signed), and the certificate then follows the project's status.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Page, users::require};
+use crate::{
+    certificate::{content::Signer, issuer::Issuer},
+    db,
+    domain::{
+        FieldViolation,
+        auth::{Actor, Context, Role},
+        certificate::{
+            Certificate, CertificateStatus, DraftInputs, KeyStatus, draft_content, vietnam_date,
+        },
+        project::ProjectStatus,
+        text::clean_optional,
+    },
+    error::ServiceError,
+};
+
+const DRAFTERS: &[Role] = &[Role::Officer];
+const APPROVERS: &[Role] = &[Role::Approver];
+
+/// The audit view of a certificate (no content: the snapshot is in the table).
+pub(crate) fn certificate_json(c: &Certificate) -> serde_json::Value {
+    json!({
+        "id": c.id,
+        "project_id": c.project_id,
+        "project_code": c.project_code,
+        "version": c.version_no,
+        "status": c.status.as_str(),
+        "issued_on": c.issued_on,
+        "content_digest": c.content_digest,
+        "pdf_sha256": c.pdf_sha256,
+        "key_id": c.key_id,
+        "signer_name": c.signer_name,
+        "status_reason": c.status_reason,
+        "status_effective_on": c.status_effective_on,
+        "superseded_by": c.superseded_by,
+    })
+}
+
+/// What an officer sends to draft a version.
+#[derive(Debug, Clone, Default)]
+pub struct DraftRequest {
+    /// Date the investor's dossier was received, printed in the "Căn cứ hồ sơ" line.
+    pub dossier_received_on: Option<NaiveDate>,
+}
+
+/// A certificate with whether it was returned from an earlier request with the same
+/// `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The certificate.
+    pub certificate: Certificate,
+    /// True when this is the replay of an earlier identical request.
+    pub replayed: bool,
+}
+
+fn actor_key(actor: &Actor) -> String {
+    match actor {
+        Actor::User { id, .. } => id.to_string(),
+        Actor::System { name } => format!("system:{name}"),
+    }
+}
+
+/// Idempotency keys are 1-255 visible ASCII characters (draft-ietf-httpapi-idempotency-key).
+fn check_idempotency_key(key: &str) -> Result<(), ServiceError> {
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(ServiceError::BadParameter {
+            name: "Idempotency-Key",
+            message: "must be 1-255 visible ASCII characters".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Looks up an earlier request with the same key: the certificate it produced when the request
+/// is the same, a 422 when the key was used for a different request.
+async fn replay(
+    conn: &impl ConnectionTrait,
+    scope: &str,
+    actor: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<Certificate>, ServiceError> {
+    match db::certificates::recall_key(conn, scope, actor, key).await? {
+        None => Ok(None),
+        Some((fp, id)) if fp == fingerprint => Ok(db::certificates::find(conn, id).await?),
+        Some(_) => Err(ServiceError::invalid(
+            "Idempotency-Key",
+            "reused",
+            "this Idempotency-Key was already used for a different request",
+        )),
+    }
+}
+
+/// Commits, and when a concurrent request with the same idempotency key won the race, returns
+/// what that request produced instead.
+async fn remember_and_commit(
+    db: &DatabaseConnection,
+    txn: DatabaseTransaction,
+    idem: Option<(&str, &str, &str, &str)>,
+    cert: Certificate,
+) -> Result<Outcome, ServiceError> {
+    if let Some((scope, actor, key, fingerprint)) = idem {
+        let res = db::certificates::remember_key(
+            &txn,
+            scope,
+            actor,
+            key,
+            fingerprint,
+            cert.id,
+            Utc::now(),
+        )
+        .await;
+        match res {
+            Ok(()) => {}
+            Err(e) if db::is_unique_violation(&e) => {
+                txn.rollback().await?;
+                if let Some(c) = replay(db, scope, actor, key, fingerprint).await? {
+                    return Ok(Outcome {
+                        certificate: c,
+                        replayed: true,
+                    });
+                }
+                return Err(ServiceError::conflict(
+                    "a request with this Idempotency-Key is in progress; retry",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    txn.commit().await?;
+    Ok(Outcome {
+        certificate: cert,
+        replayed: false,
+    })
+}
+
+fn fingerprint(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+async fn get_in(conn: &impl ConnectionTrait, id: Uuid) -> Result<Certificate, ServiceError> {
+    db::certificates::find(conn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("certificate", id))
+}
+
+/// The content the registry holds now for a project's next version.
+async fn registry_content(
+    conn: &impl ConnectionTrait,
+    issuer: &Issuer,
+    project: &crate::domain::project::Project,
+    version: u32,
+    first_issued_on: Option<NaiveDate>,
+    dossier_line: Option<String>,
+) -> Result<crate::certificate::content::CertificateContent, ServiceError> {
+    let investor_ids: Vec<Uuid> = project
+        .data
+        .investors
+        .iter()
+        .map(|c| c.investor_id)
+        .collect();
+    let investors = db::investors::find_many(conn, &investor_ids).await?;
+    let zone = match project.data.zone_id {
+        Some(z) => db::zones::find(conn, z).await?,
+        None => None,
+    };
+    let mut leases = Vec::new();
+    for lease in db::leases::for_project(conn, project.id).await? {
+        if lease.released_at.is_none() {
+            let code = db::parcels::find(conn, lease.parcel_id)
+                .await?
+                .map(|p| p.data.lot_code)
+                .unwrap_or_default();
+            leases.push((lease, code));
+        }
+    }
+    Ok(draft_content(
+        project,
+        DraftInputs {
+            investors: &investors,
+            zone: zone.as_ref(),
+            leases: &leases,
+            issuing_body: issuer.issuing_body(),
+            template: issuer.template_id(),
+            statutory_basis: issuer.statutory_basis(),
+            dossier_line,
+            version,
+            first_issued_on,
+            development_key: issuer.is_development(),
+        },
+    ))
+}
+
+/// Drafts the next version of a project's certificate from its current registry data. One open
+/// draft per project: a second gets 409 naming the first.
+pub async fn draft(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    ctx: &Context,
+    project_id: Uuid,
+    req: DraftRequest,
+    idempotency_key: Option<&str>,
+) -> Result<Outcome, ServiceError> {
+    require(ctx, DRAFTERS)?;
+    if let Some(k) = idempotency_key {
+        check_idempotency_key(k)?;
+    }
+    let scope = format!("certificate.draft:{project_id}");
+    let actor = actor_key(&ctx.actor);
+    let fp = fingerprint(&[&req
+        .dossier_received_on
+        .map(|d| d.to_string())
+        .unwrap_or_default()]);
+    let txn = db::begin_write(db).await?;
+    if let Some(key) = idempotency_key
+        && let Some(c) = replay(&txn, &scope, &actor, key, &fp).await?
+    {
+        return Ok(Outcome {
+            certificate: c,
+            replayed: true,
+        });
+    }
+    if !db::certificates::lock_project(&txn, project_id).await? {
+        return Err(ServiceError::not_found("project", project_id));
+    }
+    let project = db::projects::find(&txn, project_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("project", project_id))?;
+    if !matches!(
+        project.status,
+        ProjectStatus::Draft | ProjectStatus::Registered
+    ) {
+        return Err(ServiceError::conflict(format!(
+            "a {} project cannot get a new certificate version",
+            project.status
+        )));
+    }
+    if let Some(open) = db::certificates::open_draft(&txn, project_id).await? {
+        return Err(ServiceError::Conflict {
+            detail: "this project already has an open draft; approve or reject it first".to_owned(),
+            violations: Vec::new(),
+            existing_id: Some(open.id.to_string()),
+        });
+    }
+    let (issued, first_issued_on) = db::certificates::issued_summary(&txn, project_id).await?;
+    let version = u32::try_from(issued).unwrap_or(0);
+    let dossier_line = req
+        .dossier_received_on
+        .map(|d| issuer.dossier_line(version, d));
+    let content = registry_content(
+        &txn,
+        issuer,
+        &project,
+        version,
+        first_issued_on,
+        dossier_line,
+    )
+    .await?;
+    let now = Utc::now();
+    let cert = match db::certificates::insert_draft(
+        &txn,
+        project_id,
+        &project.project_code,
+        project.version,
+        &content,
+        ctx.actor.id().and_then(|s| s.parse().ok()),
+        now,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(ServiceError::conflict(
+                "this project already has an open draft; approve or reject it first",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    super::record(
+        &txn,
+        ctx,
+        "certificate.draft",
+        "certificate",
+        cert.id,
+        None,
+        certificate_json(&cert),
+    )
+    .await?;
+    let idem = idempotency_key.map(|k| (scope.as_str(), actor.as_str(), k, fp.as_str()));
+    remember_and_commit(db, txn, idem, cert).await
+}
+
+/// Issues a draft: the approver (not the drafter, nor whoever prepared the project's data) signs
+/// it. Version numbers are taken under the project's row lock, so they are gapless and unique on
+/// any number of instances; the previous version is superseded and a draft project becomes
+/// registered in the same transaction.
+pub async fn approve(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    ctx: &Context,
+    id: Uuid,
+    idempotency_key: Option<&str>,
+) -> Result<Outcome, ServiceError> {
+    require(ctx, APPROVERS)?;
+    if let Some(k) = idempotency_key {
+        check_idempotency_key(k)?;
+    }
+    let scope = format!("certificate.approve:{id}");
+    let actor = actor_key(&ctx.actor);
+    let fp = fingerprint(&[]);
+    let txn = db::begin_write(db).await?;
+    if let Some(key) = idempotency_key
+        && let Some(c) = replay(&txn, &scope, &actor, key, &fp).await?
+    {
+        return Ok(Outcome {
+            certificate: c,
+            replayed: true,
+        });
+    }
+    let draft = get_in(&txn, id).await?;
+    db::certificates::lock_project(&txn, draft.project_id).await?;
+    // Re-read under the lock: another approver may have issued it meanwhile.
+    let draft = get_in(&txn, id).await?;
+    if draft.status != CertificateStatus::Draft {
+        return Err(ServiceError::conflict(format!(
+            "this certificate is {}, not a draft",
+            draft.status
+        )));
+    }
+    if let Some(drafter) = draft.drafted_by {
+        super::users::ensure_four_eyes(drafter, &ctx.actor)?;
+    }
+    let project = db::projects::find(&txn, draft.project_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("project", draft.project_id))?;
+    for preparer in &project.prepared_by {
+        super::users::ensure_four_eyes(*preparer, &ctx.actor)?;
+    }
+    // What is issued must be what the registry holds: a change to the project, an investor, the
+    // zone or the land after drafting makes the draft stale.
+    let now_content = registry_content(
+        &txn,
+        issuer,
+        &project,
+        draft.content.version,
+        draft.content.first_issued_on,
+        None,
+    )
+    .await?;
+    let d = &draft.content;
+    if project.version != draft.project_version
+        || now_content.investors != d.investors
+        || now_content.project != d.project
+        || now_content.incentives != d.incentives
+        || now_content.conditions != d.conditions
+        || now_content.issuing_body != d.issuing_body
+    {
+        return Err(ServiceError::conflict(
+            "the registry changed after this draft was made (project, investors, zone or land); reject it and draft again",
+        ));
+    }
+    if !matches!(
+        project.status,
+        ProjectStatus::Draft | ProjectStatus::Registered
+    ) {
+        return Err(ServiceError::conflict(format!(
+            "a {} project cannot get a new certificate version",
+            project.status
+        )));
+    }
+    let signer = signer_of(&txn, &ctx.actor).await?;
+    let key_id = issuer.key_id_hex();
+    let now = Utc::now();
+    match db::signing_keys::find(&txn, &key_id).await? {
+        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {}
+        Some(k) => {
+            return Err(ServiceError::conflict(format!(
+                "the signing key {key_id} is {} or outside its validity; configure a new key",
+                k.status
+            )));
+        }
+        None => {
+            return Err(ServiceError::conflict(format!(
+                "the signing key {key_id} is not registered; restart the service"
+            )));
+        }
+    }
+    let (version_no, first) = db::certificates::issued_summary(&txn, draft.project_id).await?;
+    // Whole seconds: the PDF's signing time has no fractions.
+    let signed_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    let issued_on = vietnam_date(signed_at);
+    let first_issued_on = first.unwrap_or(issued_on);
+    let mut content = draft.content.clone();
+    content.version = u32::try_from(version_no).unwrap_or(0);
+    content.issued_on = Some(issued_on);
+    content.first_issued_on = Some(first_issued_on);
+    content.signer = Some(signer.clone());
+    content.signed_at = Some(signed_at);
+    content.development_key = issuer.is_development();
+    let issuer_handle = issuer.clone();
+    let content_for_render = content.clone();
+    let doc = tokio::task::spawn_blocking(move || issuer_handle.issue(&content_for_render))
+        .await
+        .map_err(|e| ServiceError::Unexpected(Box::new(e)))??;
+
+    if let Some(previous) = db::certificates::current(&txn, draft.project_id).await? {
+        db::certificates::set_status(
+            &txn,
+            &previous,
+            CertificateStatus::Superseded,
+            None,
+            Some(issued_on),
+            Some(draft.id),
+            now,
+        )
+        .await?;
+        let after = get_in(&txn, previous.id).await?;
+        super::record(
+            &txn,
+            ctx,
+            "certificate.supersede",
+            "certificate",
+            previous.id,
+            Some(certificate_json(&previous)),
+            certificate_json(&after),
+        )
+        .await?;
+    }
+    let ok = db::certificates::issue(
+        &txn,
+        &draft,
+        db::certificates::Issued {
+            version_no,
+            content: &content,
+            content_digest: hex::encode(doc.content_digest),
+            issued_on,
+            first_issued_on,
+            signed_at,
+            signer_name: signer.full_name.clone(),
+            key_id,
+            pdf: &doc.pdf,
+            pdf_sha256: hex::encode(Sha256::digest(&doc.pdf)),
+            pages: i32::try_from(doc.pages).unwrap_or(i32::MAX),
+            seal: doc.seal.clone(),
+            approved_by: ctx.actor.id().and_then(|s| s.parse().ok()),
+        },
+        now,
+    )
+    .await;
+    match ok {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(ServiceError::conflict(
+                "the draft changed meanwhile; reload it",
+            ));
+        }
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(ServiceError::conflict(
+                "another version of this certificate was issued at the same moment; reload",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if project.status == ProjectStatus::Draft {
+        if !db::projects::set_status(&txn, &project, ProjectStatus::Registered, None, now).await? {
+            return Err(ServiceError::conflict(
+                "the project changed meanwhile; retry",
+            ));
+        }
+        super::record(
+            &txn,
+            ctx,
+            "project.registered",
+            "project",
+            project.id,
+            Some(json!({"status": project.status.as_str()})),
+            json!({"status": "registered", "certificate_id": draft.id}),
+        )
+        .await?;
+    }
+    let cert = get_in(&txn, id).await?;
+    super::record(
+        &txn,
+        ctx,
+        "certificate.issue",
+        "certificate",
+        id,
+        Some(certificate_json(&draft)),
+        certificate_json(&cert),
+    )
+    .await?;
+    let idem = idempotency_key.map(|k| (scope.as_str(), actor.as_str(), k, fp.as_str()));
+    remember_and_commit(db, txn, idem, cert).await
+}
+
+/// The approver's signature block, from their account.
+async fn signer_of(conn: &impl ConnectionTrait, actor: &Actor) -> Result<Signer, ServiceError> {
+    let Actor::User { id, .. } = actor else {
+        return Err(ServiceError::Forbidden(
+            "certificates are signed by a person; sign in as an approver".to_owned(),
+        ));
+    };
+    let user = db::users::find(conn, *id)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthorized("the account no longer exists".to_owned()))?;
+    let Some(title) = user.signing_title else {
+        return Err(ServiceError::Conflict {
+            detail: "your account has no signing title (e.g. \"PHÓ TRƯỞNG BAN\"); an administrator must set it before you can sign".to_owned(),
+            violations: vec![FieldViolation::new(
+                "signing_title",
+                "required",
+                "set on the approver's account",
+            )],
+            existing_id: None,
+        });
+    };
+    Ok(Signer {
+        full_name: user.display_name,
+        capacity: user.signing_capacity,
+        title,
+    })
+}
+
+/// Returns a draft to the officer without issuing it.
+pub async fn reject(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: Uuid,
+    reason: Option<String>,
+) -> Result<Certificate, ServiceError> {
+    require(ctx, APPROVERS)?;
+    let reason = clean_optional(reason.as_deref()).ok_or_else(|| {
+        ServiceError::invalid("reason", "required", "say why the draft is rejected")
+    })?;
+    let txn = db::begin_write(db).await?;
+    let cert = get_in(&txn, id).await?;
+    if cert.status != CertificateStatus::Draft {
+        return Err(ServiceError::conflict(format!(
+            "this certificate is {}, not a draft",
+            cert.status
+        )));
+    }
+    let now = Utc::now();
+    if !db::certificates::set_status(
+        &txn,
+        &cert,
+        CertificateStatus::Rejected,
+        Some(&reason),
+        None,
+        None,
+        now,
+    )
+    .await?
+    {
+        return Err(ServiceError::conflict(
+            "the draft changed meanwhile; reload it",
+        ));
+    }
+    let after = get_in(&txn, id).await?;
+    super::record(
+        &txn,
+        ctx,
+        "certificate.reject",
+        "certificate",
+        id,
+        Some(certificate_json(&cert)),
+        certificate_json(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Moves a project's current certificate (and open draft) along with the project's new status,
+/// in the caller's transaction: suspended with the project, back in force when it resumes,
+/// revoked when it is terminated.
+pub(crate) async fn follow_project(
+    txn: &DatabaseTransaction,
+    ctx: &Context,
+    project_id: Uuid,
+    to: ProjectStatus,
+    reason: Option<&str>,
+    effective_on: NaiveDate,
+) -> Result<(), ServiceError> {
+    let now = Utc::now();
+    let current = db::certificates::current(txn, project_id).await?;
+    let target = match (to, current.as_ref().map(|c| c.status)) {
+        (ProjectStatus::Suspended, Some(CertificateStatus::InForce)) => {
+            Some(CertificateStatus::Suspended)
+        }
+        (ProjectStatus::Registered, Some(CertificateStatus::Suspended)) => {
+            Some(CertificateStatus::InForce)
+        }
+        (ProjectStatus::Terminated, Some(_)) => Some(CertificateStatus::Revoked),
+        _ => None,
+    };
+    if let (Some(cert), Some(target)) = (current, target) {
+        let reason = if target == CertificateStatus::InForce {
+            None
+        } else {
+            reason
+        };
+        if !db::certificates::set_status(txn, &cert, target, reason, Some(effective_on), None, now)
+            .await?
+        {
+            return Err(ServiceError::conflict(
+                "the certificate changed meanwhile; retry",
+            ));
+        }
+        let after = get_in(txn, cert.id).await?;
+        let action = match target {
+            CertificateStatus::Suspended => "certificate.suspend",
+            CertificateStatus::InForce => "certificate.resume",
+            _ => "certificate.revoke",
+        };
+        super::record(
+            txn,
+            ctx,
+            action,
+            "certificate",
+            cert.id,
+            Some(certificate_json(&cert)),
+            certificate_json(&after),
+        )
+        .await?;
+    }
+    if to == ProjectStatus::Terminated
+        && let Some(open) = db::certificates::open_draft(txn, project_id).await?
+    {
+        db::certificates::set_status(
+            txn,
+            &open,
+            CertificateStatus::Rejected,
+            Some("dự án đã chấm dứt hoạt động (project terminated)"),
+            None,
+            None,
+            now,
+        )
+        .await?;
+        let after = get_in(txn, open.id).await?;
+        super::record(
+            txn,
+            ctx,
+            "certificate.reject",
+            "certificate",
+            open.id,
+            Some(certificate_json(&open)),
+            certificate_json(&after),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What a lifecycle action on a certificate asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Suspend the certificate (and the project).
+    Suspend,
+    /// Put it back in force (the project resumes).
+    Resume,
+    /// Revoke it (the project is terminated).
+    Revoke,
+}
+
+/// Suspends, resumes or revokes a project's current certificate. The project moves with it, in
+/// one transaction, through the project's status machine.
+pub async fn lifecycle(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: Uuid,
+    action: Lifecycle,
+    reason: Option<String>,
+    effective_on: Option<NaiveDate>,
+) -> Result<Certificate, ServiceError> {
+    require(ctx, APPROVERS)?;
+    let cert = get_in(db, id).await?;
+    let (needed, to) = match action {
+        Lifecycle::Suspend => (CertificateStatus::InForce, ProjectStatus::Suspended),
+        Lifecycle::Resume => (CertificateStatus::Suspended, ProjectStatus::Registered),
+        Lifecycle::Revoke => (cert.status, ProjectStatus::Terminated),
+    };
+    let current = matches!(
+        cert.status,
+        CertificateStatus::InForce | CertificateStatus::Suspended
+    );
+    if !current || cert.status != needed {
+        return Err(ServiceError::conflict(format!(
+            "this certificate is {}; only {} can be {}",
+            cert.status,
+            if action == Lifecycle::Revoke {
+                "the current version (in force or suspended)".to_owned()
+            } else {
+                format!("a certificate {needed}")
+            },
+            match action {
+                Lifecycle::Suspend => "suspended",
+                Lifecycle::Resume => "resumed",
+                Lifecycle::Revoke => "revoked",
+            }
+        )));
+    }
+    super::projects::transition_with(db, ctx, cert.project_id, to, reason, effective_on).await?;
+    get_in(db, id).await
+}
+
+/// One certificate.
+pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Certificate, ServiceError> {
+    get_in(db, id).await
+}
+
+/// A project's certificate versions and drafts, oldest first.
+pub async fn list_for_project(
+    db: &DatabaseConnection,
+    project_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<Certificate>, ServiceError> {
+    if db::projects::find(db, project_id).await?.is_none() {
+        return Err(ServiceError::not_found("project", project_id));
+    }
+    let rows = db::certificates::page_for_project(db, project_id, after, limit).await?;
+    Ok(Page::from_overfetch(rows, limit, |c| c.id))
+}
+
+/// The exact bytes of an issued certificate's signed PDF.
+pub async fn pdf(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<(Certificate, Vec<u8>), ServiceError> {
+    let cert = get_in(db, id).await?;
+    if !cert.status.was_issued() {
+        return Err(ServiceError::conflict(
+            "a draft has no signed PDF; use the preview",
+        ));
+    }
+    let bytes = db::certificates::pdf(db, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("certificate PDF", id))?;
+    Ok((cert, bytes))
+}
+
+/// An unsigned preview of a draft, watermarked "BẢN NHÁP / DRAFT".
+pub async fn preview(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    id: Uuid,
+) -> Result<(Certificate, Vec<u8>), ServiceError> {
+    let cert = get_in(db, id).await?;
+    if cert.status.was_issued() {
+        return Err(ServiceError::conflict(
+            "this version is issued; download its signed PDF instead",
+        ));
+    }
+    let issuer = issuer.clone();
+    let content = cert.content.clone();
+    let bytes = tokio::task::spawn_blocking(move || issuer.preview(&content))
+        .await
+        .map_err(|e| ServiceError::Unexpected(Box::new(e)))??;
+    Ok((cert, bytes))
+}
+
+/// Status of the key that signed each certificate: `compromised` flags every certificate it
+/// signed.
+pub async fn key_status(
+    db: &DatabaseConnection,
+    key_id: &str,
+) -> Result<Option<KeyStatus>, ServiceError> {
+    Ok(db::signing_keys::find(db, key_id).await?.map(|k| k.status))
+}
+
+/// Every signing key known, for the public trust list.
+pub async fn trust_keys(
+    db: &DatabaseConnection,
+) -> Result<Vec<db::signing_keys::KeyRecord>, ServiceError> {
+    Ok(db::signing_keys::list(db).await?)
+}
+
+/// Retires a key (it signs no more; what it signed stays valid) or marks it compromised.
+pub async fn set_key_status(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    key_id: &str,
+    status: KeyStatus,
+    reason: Option<String>,
+) -> Result<db::signing_keys::KeyRecord, ServiceError> {
+    require(ctx, &[Role::Admin])?;
+    let txn = db.begin().await?;
+    let before = db::signing_keys::find(&txn, key_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("signing key", key_id))?;
+    if before.status == KeyStatus::Compromised {
+        return Err(ServiceError::conflict(
+            "a compromised key stays compromised",
+        ));
+    }
+    db::signing_keys::set_status(&txn, key_id, status, reason.as_deref(), Utc::now()).await?;
+    let after = db::signing_keys::find(&txn, key_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("signing key", key_id))?;
+    crate::db::audit::append(
+        &txn,
+        ctx,
+        crate::db::audit::NewEvent {
+            action: &format!("key.{}", status.as_str()),
+            entity_type: "signing_key",
+            entity_id: key_id.to_owned(),
+            before: Some(json!({"status": before.status.as_str()})),
+            after: Some(json!({"status": after.status.as_str(), "reason": after.status_reason})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

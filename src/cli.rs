@@ -42,6 +42,12 @@ pub enum Command {
         #[command(subcommand)]
         action: UsersAction,
     },
+    /// Manage certificate signing keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Check the audit log.
     Audit {
         /// What to do.
@@ -64,6 +70,12 @@ pub enum UsersAction {
         /// Comma-separated roles: clerk, officer, approver, admin.
         #[arg(long)]
         roles: String,
+        /// Approvers: title printed in certificates' signature block, e.g. "PHÓ TRƯỞNG BAN".
+        #[arg(long)]
+        signing_title: Option<String>,
+        /// Approvers: capacity above the title, e.g. "KT. TRƯỞNG BAN".
+        #[arg(long)]
+        signing_capacity: Option<String>,
     },
     /// List accounts.
     List,
@@ -92,6 +104,41 @@ pub struct ServeArgs {
     /// Load the demo data before serving (safe to repeat).
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Signing key actions.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Issue a new development signing key from the development CA in DATA_DIR/keys (made on
+    /// first use); the previous development key is retired. Restart the service to use it.
+    Generate,
+    /// Register a production key and its certificate chain (PEM key and chain, or PKCS#12 with
+    /// its password on standard input), after checking them; then name the files in
+    /// SIGNING_KEY_FILE and SIGNING_CHAIN_FILE (or SIGNING_PKCS12_FILE) and restart.
+    Import {
+        /// PEM private key (PKCS#8 or SEC1, P-256).
+        #[arg(long, requires = "chain", conflicts_with = "pkcs12")]
+        key: Option<PathBuf>,
+        /// PEM certificate chain, signing certificate first.
+        #[arg(long, requires = "key")]
+        chain: Option<PathBuf>,
+        /// PKCS#12 file; its password is read from standard input.
+        #[arg(long)]
+        pkcs12: Option<PathBuf>,
+    },
+    /// List every known key with its status and validity.
+    List,
+    /// Retire a key (it signs no more; what it signed stays valid), or mark it compromised.
+    Retire {
+        /// The key id (hex, as listed).
+        key_id: String,
+        /// Mark the key compromised: every certificate it signed is flagged.
+        #[arg(long)]
+        compromised: bool,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 /// Migration actions.
@@ -171,6 +218,7 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
         Some(Command::Migrate { action }) => migrate(settings, action).await,
         Some(Command::Openapi) => Ok(()),
         Some(Command::Users { action }) => users(settings, action).await,
+        Some(Command::Keys { action }) => keys(settings, action).await,
         Some(Command::Audit {
             action: AuditAction::Verify,
         }) => {
@@ -190,6 +238,111 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
                     b.seq, b.id, b.reason, report.checked
                 )),
             }
+        }
+    }
+}
+
+async fn keys(settings: Settings, action: KeysAction) -> Result<(), String> {
+    use crate::{
+        certificate::issuer::development_key_dir, domain::auth::Context,
+        domain::certificate::KeyStatus, service::certificates as svc, signing::keys as k,
+    };
+    let db = db::connect(&settings.database_url, settings.database_max_connections)
+        .await
+        .map_err(|e| format!("database {}: {e}", settings.database_url_redacted()))?;
+    db::migrate_up(&db).await.map_err(|e| e.to_string())?;
+    let ctx = Context::system("cli");
+    let register = |identity: k::SigningIdentity| {
+        let db = db.clone();
+        let settings = settings.clone();
+        async move {
+            let issuer = crate::certificate::issuer::Issuer::with_identity(&settings, identity)
+                .map_err(|e| e.to_string())?;
+            startup::register_key(&db, &issuer)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(issuer.key_id_hex())
+        }
+    };
+    match action {
+        KeysAction::Generate => {
+            let dir = development_key_dir(&settings.data_dir);
+            // The key in use now (made on first use) stays known, so what it signed still verifies.
+            let previous = k::load_or_generate_development(&dir).map_err(|e| e.to_string())?;
+            let previous = register(previous).await?;
+            let identity = k::generate_development(&dir, "Investment Registry development signer")
+                .map_err(|e| e.to_string())?;
+            let id = register(identity).await?;
+            if previous != id {
+                svc::set_key_status(
+                    &db,
+                    &ctx,
+                    &previous,
+                    KeyStatus::Retired,
+                    Some("replaced by a new development key".to_owned()),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                println!("retired the previous development key {previous}");
+            }
+            println!(
+                "new development signing key {id} in {}; restart the service to use it",
+                dir.display()
+            );
+            Ok(())
+        }
+        KeysAction::Import { key, chain, pkcs12 } => {
+            let identity = match (key, chain, pkcs12) {
+                (Some(key), Some(chain), None) => k::load_pem(&key, &chain),
+                (None, None, Some(file)) => k::load_pkcs12(&file, &read_password()?),
+                _ => return Err("give --key with --chain, or --pkcs12".to_owned()),
+            }
+            .map_err(|e| e.to_string())?;
+            let subject = identity.subject_common_name();
+            let until = identity.not_after();
+            let id = register(identity).await?;
+            println!(
+                "registered signing key {id} ({subject}, valid until {until}); name its files in the configuration and restart"
+            );
+            Ok(())
+        }
+        KeysAction::List => {
+            let keys = svc::trust_keys(&db).await.map_err(|e| e.to_string())?;
+            if keys.is_empty() {
+                println!("no signing keys yet (the service registers its key when it starts)");
+            }
+            for key in keys {
+                println!(
+                    "{}  {:<11}  {}  {} .. {}  {}",
+                    key.key_id,
+                    key.status.as_str(),
+                    if key.development {
+                        "development"
+                    } else {
+                        "production "
+                    },
+                    key.not_before.format("%Y-%m-%d"),
+                    key.not_after.format("%Y-%m-%d"),
+                    key.subject
+                );
+            }
+            Ok(())
+        }
+        KeysAction::Retire {
+            key_id,
+            compromised,
+            reason,
+        } => {
+            let status = if compromised {
+                KeyStatus::Compromised
+            } else {
+                KeyStatus::Retired
+            };
+            let key = svc::set_key_status(&db, &ctx, key_id.trim(), status, reason)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("signing key {} is now {}", key.key_id, key.status.as_str());
+            Ok(())
         }
     }
 }
@@ -223,6 +376,8 @@ async fn users(settings: Settings, action: UsersAction) -> Result<(), String> {
             username,
             display_name,
             roles,
+            signing_title,
+            signing_capacity,
         } => {
             let roles =
                 crate::domain::auth::parse_roles(&roles).map_err(|e| format!("--roles: {e}"))?;
@@ -235,6 +390,8 @@ async fn users(settings: Settings, action: UsersAction) -> Result<(), String> {
                     display_name,
                     password,
                     roles,
+                    signing_title,
+                    signing_capacity,
                 },
             )
             .await

@@ -151,3 +151,118 @@ async fn bad_configuration_stops_with_one_line_naming_the_setting() {
     assert!(stderr.contains("BIND_ADDR"));
     assert!(!stderr.contains("panicked"));
 }
+
+#[tokio::test]
+async fn signing_keys_are_generated_listed_rotated_imported_and_retired_from_the_command_line() {
+    let db = TestDb::create().await;
+    let out = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    // First use: a development CA and key appear under DATA_DIR/keys, owner-only.
+    let first = run(&db, &["keys", "generate"], None, true);
+    assert!(first.status.success(), "{}", out(&first));
+    let keys_dir = test_settings(&db).data_dir.join("keys");
+    for f in [
+        "dev-ca.pem",
+        "dev-ca-key.pem",
+        "signing-key.pem",
+        "signing-chain.pem",
+    ] {
+        let meta = std::fs::metadata(keys_dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                meta.permissions().mode() & 0o077,
+                0,
+                "{f} is readable by its owner only"
+            );
+        }
+        let _ = meta;
+    }
+    let listed = run(&db, &["keys", "list"], None, true);
+    let text = out(&listed);
+    assert!(listed.status.success(), "{text}");
+    // `generate` on a fresh folder made the first key, then rotated to a second one.
+    assert_eq!(
+        text.lines().filter(|l| l.contains("development")).count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(text.matches(" active ").count(), 1, "{text}");
+    assert_eq!(text.matches(" retired ").count(), 1, "{text}");
+    let active = text
+        .lines()
+        .find(|l| l.contains(" active "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    // Import: a key and chain made elsewhere (here: the development files) are checked first.
+    let bad = run(
+        &db,
+        &[
+            "keys",
+            "import",
+            "--key",
+            "/nonexistent.pem",
+            "--chain",
+            "/nonexistent.pem",
+        ],
+        None,
+        true,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("invest-registry: cannot read /nonexistent.pem"),
+        "the file at fault is named: {}",
+        out(&bad)
+    );
+    let key = keys_dir.join("signing-key.pem");
+    let ca = keys_dir.join("dev-ca.pem");
+    let mismatched = run(
+        &db,
+        &[
+            "keys",
+            "import",
+            "--key",
+            key.to_str().unwrap(),
+            "--chain",
+            ca.to_str().unwrap(),
+        ],
+        None,
+        true,
+    );
+    assert!(
+        !mismatched.status.success(),
+        "a key that does not match the chain is refused"
+    );
+
+    let retired = run(
+        &db,
+        &[
+            "keys",
+            "retire",
+            &active,
+            "--compromised",
+            "--reason",
+            "lộ khóa",
+        ],
+        None,
+        true,
+    );
+    assert!(retired.status.success(), "{}", out(&retired));
+    assert!(out(&retired).contains("compromised"));
+    let again = run(&db, &["keys", "retire", &active], None, true);
+    assert!(
+        !again.status.success(),
+        "a compromised key stays compromised"
+    );
+    let unknown = run(&db, &["keys", "retire", "0000000000000000"], None, true);
+    assert!(!unknown.status.success());
+}

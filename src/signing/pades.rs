@@ -669,7 +669,11 @@ fn sig_dict_time(bytes: &[u8]) -> Option<DateTime<Utc>> {
         Some(sign @ ("+" | "-")) => {
             let h: i64 = text.get(15..17)?.parse().ok()?;
             let m: i64 = text.get(18..20).and_then(|m| m.parse().ok()).unwrap_or(0);
-            if sign == "+" { h * 3600 + m * 60 } else { -(h * 3600 + m * 60) }
+            if sign == "+" {
+                h * 3600 + m * 60
+            } else {
+                -(h * 3600 + m * 60)
+            }
         }
         _ => 0,
     };

@@ -222,7 +222,9 @@ fn a_changed_byte_is_a_digest_mismatch() {
     // The ECDSA signature is at the end of the DER; the leaf's signature bytes are elsewhere,
     // so flip a digit in the middle of the final signature value.
     let der_len = {
-        let contents = hex::decode(&out[len0 + 1..len0 + 1 + 2 * contents_reserved(identity().1.chain())]).unwrap();
+        let contents =
+            hex::decode(&out[len0 + 1..len0 + 1 + 2 * contents_reserved(identity().1.chain())])
+                .unwrap();
         let mut reader = SliceReader::new(&contents).unwrap();
         ContentInfo::decode(&mut reader).unwrap();
         usize::try_from(reader.position()).unwrap()
@@ -489,7 +491,9 @@ fn timing() {
     // Where the signing time goes: parsing and writing the update, then digest, CMS and ECDSA.
     let start = std::time::Instant::now();
     for _ in 0..n {
-        std::hint::black_box(prepare(pdf, &field(), "x", time, contents_reserved(id.chain())).unwrap());
+        std::hint::black_box(
+            prepare(pdf, &field(), "x", time, contents_reserved(id.chain())).unwrap(),
+        );
     }
     let update = start.elapsed() / n;
     let start = std::time::Instant::now();

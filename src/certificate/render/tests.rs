@@ -71,7 +71,7 @@ pub(super) fn one_page_content() -> CertificateContent {
 }
 
 #[test]
-fn a_one_page_certificate_is_small_and_signable() {
+fn a_short_certificate_is_small_and_signable() {
     let qr = seal_qr();
     let pdf = render(
         &one_page_content(),
@@ -88,7 +88,8 @@ fn a_one_page_certificate_is_small_and_signable() {
     // Not yet one page: the last article and the signature block move to page 2 together.
     assert!(pdf.pages <= 2);
     assert_eq!(pdf.signature_page, pdf.pages);
-    assert!(pdf.bytes.len() <= 45 * 1024, "{} bytes", pdf.bytes.len());
+    // Unsigned; the signature adds about 5 KB, keeping a signed certificate under 40 KB.
+    assert!(pdf.bytes.len() <= 32 * 1024, "{} bytes", pdf.bytes.len());
     let [x1, y1, x2, y2] = pdf.signature_rect;
     assert!(
         x1 < x2 && y1 < y2 && y1 > 50.0 && x2 <= 595.3,

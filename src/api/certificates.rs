@@ -343,6 +343,29 @@ fn pdf_name(c: &Certificate, suffix: &str) -> String {
     )
 }
 
+/// Suspend, resume or revoke, as an approver.
+async fn lifecycle(
+    state: &AppState,
+    auth: &StaffAuth,
+    id: Lenient<Uuid>,
+    action: Lifecycle,
+    reason: Option<String>,
+    effective_on: Option<chrono::NaiveDate>,
+) -> Result<CertificateFound, CertificateActionError> {
+    let ctx = auth.context_for(&[Role::Approver])?;
+    let c = service::certificates::lifecycle(
+        &state.db,
+        &ctx,
+        id.param("id")?,
+        action,
+        reason,
+        effective_on,
+    )
+    .await?;
+    let rv = c.row_version;
+    Ok(found(view(state, c).await?, rv, false))
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Certificates")]
 impl CertificatesApi {
     /// Draft the next certificate version
@@ -582,18 +605,7 @@ impl CertificatesApi {
         id: Path<Lenient<Uuid>>,
         body: Json<ReasonBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(&[Role::Approver])?;
-        let c = service::certificates::lifecycle(
-            &state.db,
-            &ctx,
-            id.0.param("id")?,
-            Lifecycle::Suspend,
-            body.0.reason,
-            None,
-        )
-        .await?;
-        let rv = c.row_version;
-        Ok(found(view(&state, c).await?, rv, false))
+        lifecycle(&state, &auth, id.0, Lifecycle::Suspend, body.0.reason, None).await
     }
 
     /// Resume a suspended certificate
@@ -611,18 +623,7 @@ impl CertificatesApi {
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(&[Role::Approver])?;
-        let c = service::certificates::lifecycle(
-            &state.db,
-            &ctx,
-            id.0.param("id")?,
-            Lifecycle::Resume,
-            None,
-            None,
-        )
-        .await?;
-        let rv = c.row_version;
-        Ok(found(view(&state, c).await?, rv, false))
+        lifecycle(&state, &auth, id.0, Lifecycle::Resume, None, None).await
     }
 
     /// Revoke a certificate
@@ -642,18 +643,15 @@ impl CertificatesApi {
         id: Path<Lenient<Uuid>>,
         body: Json<RevokeBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(&[Role::Approver])?;
-        let c = service::certificates::lifecycle(
-            &state.db,
-            &ctx,
-            id.0.param("id")?,
+        lifecycle(
+            &state,
+            &auth,
+            id.0,
             Lifecycle::Revoke,
             body.0.reason,
             body.0.revoked_on.map(|d| d.0),
         )
-        .await?;
-        let rv = c.row_version;
-        Ok(found(view(&state, c).await?, rv, false))
+        .await
     }
 
     /// Signing keys (public)

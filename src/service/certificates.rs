@@ -69,87 +69,105 @@ fn actor_key(actor: &Actor) -> String {
     }
 }
 
-/// Idempotency keys are 1-255 visible ASCII characters (draft-ietf-httpapi-idempotency-key).
-fn check_idempotency_key(key: &str) -> Result<(), ServiceError> {
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(ServiceError::BadParameter {
-            name: "Idempotency-Key",
-            message: "must be 1-255 visible ASCII characters".to_owned(),
-        });
-    }
-    Ok(())
+/// An optional `Idempotency-Key` (draft-ietf-httpapi-idempotency-key): the same key and request
+/// from the same actor return what the first request produced; the same key with a different
+/// request is refused.
+struct Idempotency {
+    scope: String,
+    actor: String,
+    key: Option<String>,
+    fingerprint: String,
 }
 
-/// Looks up an earlier request with the same key: the certificate it produced when the request
-/// is the same, a 422 when the key was used for a different request.
-async fn replay(
-    conn: &impl ConnectionTrait,
-    scope: &str,
-    actor: &str,
-    key: &str,
-    fingerprint: &str,
-) -> Result<Option<Certificate>, ServiceError> {
-    match db::certificates::recall_key(conn, scope, actor, key).await? {
-        None => Ok(None),
-        Some((fp, id)) if fp == fingerprint => Ok(db::certificates::find(conn, id).await?),
-        Some(_) => Err(ServiceError::invalid(
-            "Idempotency-Key",
-            "reused",
-            "this Idempotency-Key was already used for a different request",
-        )),
-    }
-}
-
-/// Commits, and when a concurrent request with the same idempotency key won the race, returns
-/// what that request produced instead.
-async fn remember_and_commit(
-    db: &DatabaseConnection,
-    txn: DatabaseTransaction,
-    idem: Option<(&str, &str, &str, &str)>,
-    cert: Certificate,
-) -> Result<Outcome, ServiceError> {
-    if let Some((scope, actor, key, fingerprint)) = idem {
-        let res = db::certificates::remember_key(
-            &txn,
+impl Idempotency {
+    /// Keys are 1-255 visible ASCII characters; `request` are the parts of the request that make
+    /// it the same request.
+    fn new(
+        ctx: &Context,
+        scope: String,
+        key: Option<&str>,
+        request: &[&str],
+    ) -> Result<Self, ServiceError> {
+        if let Some(k) = key
+            && (k.is_empty() || k.len() > 255 || !k.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+        {
+            return Err(ServiceError::BadParameter {
+                name: "Idempotency-Key",
+                message: "must be 1-255 visible ASCII characters".to_owned(),
+            });
+        }
+        let mut h = Sha256::new();
+        for p in request {
+            h.update(p.as_bytes());
+            h.update([0]);
+        }
+        Ok(Self {
             scope,
-            actor,
-            key,
-            fingerprint,
-            cert.id,
-            Utc::now(),
-        )
-        .await;
-        match res {
-            Ok(()) => {}
-            Err(e) if db::is_unique_violation(&e) => {
-                txn.rollback().await?;
-                if let Some(c) = replay(db, scope, actor, key, fingerprint).await? {
-                    return Ok(Outcome {
-                        certificate: c,
-                        replayed: true,
-                    });
-                }
-                return Err(ServiceError::conflict(
-                    "a request with this Idempotency-Key is in progress; retry",
-                ));
-            }
-            Err(e) => return Err(e.into()),
+            actor: actor_key(&ctx.actor),
+            key: key.map(str::to_owned),
+            fingerprint: hex::encode(h.finalize()),
+        })
+    }
+
+    /// What an earlier request with this key produced, if any.
+    async fn replayed(&self, conn: &impl ConnectionTrait) -> Result<Option<Outcome>, ServiceError> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        match db::certificates::recall_key(conn, &self.scope, &self.actor, key).await? {
+            None => Ok(None),
+            Some((fp, id)) if fp == self.fingerprint => Ok(db::certificates::find(conn, id)
+                .await?
+                .map(|certificate| Outcome {
+                    certificate,
+                    replayed: true,
+                })),
+            Some(_) => Err(ServiceError::invalid(
+                "Idempotency-Key",
+                "reused",
+                "this Idempotency-Key was already used for a different request",
+            )),
         }
     }
-    txn.commit().await?;
-    Ok(Outcome {
-        certificate: cert,
-        replayed: false,
-    })
-}
 
-fn fingerprint(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update([0]);
+    /// Remembers the key with what it produced and commits; when a concurrent request with the
+    /// same key won the race, returns what that request produced instead.
+    async fn commit(
+        &self,
+        db: &DatabaseConnection,
+        txn: DatabaseTransaction,
+        cert: Certificate,
+    ) -> Result<Outcome, ServiceError> {
+        if let Some(key) = &self.key {
+            let res = db::certificates::remember_key(
+                &txn,
+                &self.scope,
+                &self.actor,
+                key,
+                &self.fingerprint,
+                cert.id,
+                Utc::now(),
+            )
+            .await;
+            match res {
+                Ok(()) => {}
+                Err(e) if db::is_unique_violation(&e) => {
+                    txn.rollback().await?;
+                    return self.replayed(db).await?.ok_or_else(|| {
+                        ServiceError::conflict(
+                            "a request with this Idempotency-Key is in progress; retry",
+                        )
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        txn.commit().await?;
+        Ok(Outcome {
+            certificate: cert,
+            replayed: false,
+        })
     }
-    hex::encode(h.finalize())
 }
 
 async fn get_in(conn: &impl ConnectionTrait, id: Uuid) -> Result<Certificate, ServiceError> {
@@ -216,26 +234,26 @@ pub async fn draft(
     idempotency_key: Option<&str>,
 ) -> Result<Outcome, ServiceError> {
     require(ctx, DRAFTERS)?;
-    if let Some(k) = idempotency_key {
-        check_idempotency_key(k)?;
-    }
-    let scope = format!("certificate.draft:{project_id}");
-    let actor = actor_key(&ctx.actor);
-    let fp = fingerprint(&[&req
+    let received = req
         .dossier_received_on
         .map(|d| d.to_string())
-        .unwrap_or_default()]);
+        .unwrap_or_default();
+    let idem = Idempotency::new(
+        ctx,
+        format!("certificate.draft:{project_id}"),
+        idempotency_key,
+        &[&received],
+    )?;
     let txn = db::begin_write(db).await?;
-    if let Some(key) = idempotency_key
-        && let Some(c) = replay(&txn, &scope, &actor, key, &fp).await?
-    {
-        return Ok(Outcome {
-            certificate: c,
-            replayed: true,
-        });
+    if let Some(done) = idem.replayed(&txn).await? {
+        return Ok(done);
     }
     if !db::certificates::lock_project(&txn, project_id).await? {
         return Err(ServiceError::not_found("project", project_id));
+    }
+    // A twin request with the same key may have committed while this one waited for the lock.
+    if let Some(done) = idem.replayed(&txn).await? {
+        return Ok(done);
     }
     let project = db::projects::find(&txn, project_id)
         .await?
@@ -300,8 +318,7 @@ pub async fn draft(
         certificate_json(&cert),
     )
     .await?;
-    let idem = idempotency_key.map(|k| (scope.as_str(), actor.as_str(), k, fp.as_str()));
-    remember_and_commit(db, txn, idem, cert).await
+    idem.commit(db, txn, cert).await
 }
 
 /// Issues a draft: the approver (not the drafter, nor whoever prepared the project's data) signs
@@ -316,23 +333,21 @@ pub async fn approve(
     idempotency_key: Option<&str>,
 ) -> Result<Outcome, ServiceError> {
     require(ctx, APPROVERS)?;
-    if let Some(k) = idempotency_key {
-        check_idempotency_key(k)?;
-    }
-    let scope = format!("certificate.approve:{id}");
-    let actor = actor_key(&ctx.actor);
-    let fp = fingerprint(&[]);
+    let idem = Idempotency::new(
+        ctx,
+        format!("certificate.approve:{id}"),
+        idempotency_key,
+        &[],
+    )?;
     let txn = db::begin_write(db).await?;
-    if let Some(key) = idempotency_key
-        && let Some(c) = replay(&txn, &scope, &actor, key, &fp).await?
-    {
-        return Ok(Outcome {
-            certificate: c,
-            replayed: true,
-        });
+    if let Some(done) = idem.replayed(&txn).await? {
+        return Ok(done);
     }
     let draft = get_in(&txn, id).await?;
     db::certificates::lock_project(&txn, draft.project_id).await?;
+    if let Some(done) = idem.replayed(&txn).await? {
+        return Ok(done);
+    }
     // Re-read under the lock: another approver may have issued it meanwhile.
     let draft = get_in(&txn, id).await?;
     if draft.status != CertificateStatus::Draft {
@@ -503,8 +518,7 @@ pub async fn approve(
         certificate_json(&cert),
     )
     .await?;
-    let idem = idempotency_key.map(|k| (scope.as_str(), actor.as_str(), k, fp.as_str()));
-    remember_and_commit(db, txn, idem, cert).await
+    idem.commit(db, txn, cert).await
 }
 
 /// The approver's signature block, from their account.

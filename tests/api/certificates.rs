@@ -554,6 +554,8 @@ async fn four_eyes_roles_and_signing_titles_are_enforced() {
     let (_z, _p, project) = app.zone_parcel_project("KCN-EYES").await;
     let pid = project["id"].as_str().unwrap();
     let approver = app.approver_token("pho-truong-ban").await;
+    // Approvals go through a second instance: the rules live in the database, not in a process.
+    let other = app.sibling().await;
 
     // Approvers do not draft; officers do not approve.
     let resp = app
@@ -568,7 +570,7 @@ async fn four_eyes_roles_and_signing_titles_are_enforced() {
     assert_problem(resp, 403, "forbidden").await;
     let d = json_of(draft(&app, pid).await, StatusCode::CREATED).await;
     let did = d["id"].as_str().unwrap();
-    let resp = approve(&app, &app.token, did).await;
+    let resp = approve(&other, &app.token, did).await;
     assert_problem(resp, 403, "forbidden").await;
 
     // Someone holding both roles cannot approve their own draft.
@@ -617,13 +619,13 @@ async fn four_eyes_roles_and_signing_titles_are_enforced() {
         StatusCode::CREATED,
     )
     .await;
-    let resp = approve(&app, &both, mine["id"].as_str().unwrap()).await;
+    let resp = approve(&other, &both, mine["id"].as_str().unwrap()).await;
     let p = assert_problem(resp, 403, "forbidden").await;
     assert!(p["detail"].as_str().unwrap().contains("four eyes"), "{p}");
 
     // An approver without a signing title cannot sign.
     let untitled = app.user_token("no-title", &["approver"]).await;
-    let resp = approve(&app, &untitled, mine["id"].as_str().unwrap()).await;
+    let resp = approve(&other, &untitled, mine["id"].as_str().unwrap()).await;
     let p = assert_problem(resp, 409, "conflict").await;
     assert!(
         crate::helpers::error_fields(&p).contains(&"signing_title:required".to_owned()),
@@ -659,12 +661,20 @@ async fn an_idempotency_key_makes_a_retried_draft_or_approval_return_the_same_ce
     let (_z, _p, project) = app.zone_parcel_project("KCN-IDEM").await;
     let pid = project["id"].as_str().unwrap();
     let approver = app.approver_token("idem-approver").await;
-    let send = |token: String, path: String, key: &'static str, body: Option<Value>| {
-        let app = &app;
+    // Retries go to a second instance sharing the database, as behind a load balancer.
+    let other = app.sibling().await;
+    let mut turn = 0usize;
+    let mut send = |token: String, path: String, key: &'static str, body: Option<Value>| {
+        turn += 1;
+        let url = if turn.is_multiple_of(2) {
+            other.url(&path)
+        } else {
+            app.url(&path)
+        };
+        let client = app.client.clone();
         async move {
-            let mut req = app
-                .client
-                .post(app.url(&path))
+            let mut req = client
+                .post(url)
                 .bearer_auth(token)
                 .header("Idempotency-Key", key);
             if let Some(b) = body {
@@ -730,6 +740,29 @@ async fn an_idempotency_key_makes_a_retried_draft_or_approval_return_the_same_ce
     assert_problem(resp, 409, "conflict").await;
     let list: Value = app.get(&path).await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    // The same key sent to both instances at the same moment: one draft, returned to both.
+    let (_z2, _p2, second) = app.zone_parcel_project("KCN-IDEM2").await;
+    let path2 = format!(
+        "/api/v1/projects/{}/certificates",
+        second["id"].as_str().unwrap()
+    );
+    let race = |inst: &TestApp| {
+        inst.client
+            .post(inst.url(&path2))
+            .bearer_auth(&app.token)
+            .header("Idempotency-Key", "race-1")
+            .json(&json!({}))
+            .send()
+    };
+    let (r1, r2) = tokio::join!(race(&app), race(&other));
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(
+        (r1.status(), r2.status()),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    let (r1, r2): (Value, Value) = (r1.json().await.unwrap(), r2.json().await.unwrap());
+    assert_eq!(r1["id"], r2["id"], "one draft for one key");
 }
 
 #[tokio::test]

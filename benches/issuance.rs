@@ -1,6 +1,7 @@
 //! Certificate issuance benchmark: prints median and p90 for
-//! - in-process issuance (render + QR seal + PAdES signature), one page and three pages, with a
-//!   breakdown of where the time goes;
+//! - in-process issuance (render + QR seal + PAdES signature) of a short certificate (two
+//!   investors; two pages) and a long one (sixteen investors; four pages), with a breakdown of
+//!   where the time goes;
 //! - the whole HTTP approval (`POST /api/v1/certificates/{id}/approve`: checks, render, seal,
 //!   sign, database commit) on the embedded SQLite database.
 //!
@@ -71,7 +72,7 @@ fn in_process(settings: &Settings, rounds: usize) {
     let issuer = Issuer::new(settings).expect("issuer");
     let renderer = Renderer::new().expect("renderer");
     println!("-- in process (render + seal + sign), {rounds} rounds each");
-    for (label, extra) in [("one page", 0usize), ("three pages", 14)] {
+    for (label, extra) in [("short certificate", 0usize), ("long certificate", 14)] {
         let content = CertificateContent::sample(extra);
         let doc = issuer.issue(&content).expect("issue");
         stats(
@@ -197,7 +198,7 @@ async fn http(settings: Settings, rounds: usize) {
     println!(
         "-- HTTP approve (checks + render + seal + sign + commit), SQLite, {rounds} rounds each"
     );
-    for (label, investors) in [("one page", 1usize), ("three pages", 16)] {
+    for (label, investors) in [("short certificate", 1usize), ("long certificate", 16)] {
         let mut ids = Vec::new();
         for i in 0..investors {
             let code = format!("32{:08}", 10_000 * investors + i);

@@ -1,5 +1,6 @@
-//! Keys and seals: pure functions over bytes, no I/O. The QR seal is the offline proof a
-//! certificate carries (design.md section 4); the PDF signature follows with the certificates work.
+//! Keys and signatures: signing identities (key files, a generated development CA), the QR seal
+//! (the offline proof a certificate carries) and the PAdES signature of the PDF (the document
+//! proof); design.md section 4.
 
 pub mod keys;
 pub mod pades;

@@ -151,6 +151,9 @@ pub struct CertificateDraftBody {
     /// Date the investor's dossier was received; printed as the last "Căn cứ hồ sơ ... nộp
     /// ngày ..." line. Omit when not applicable.
     dossier_received_on: Option<Date>,
+    /// `true` prints English labels and headings after the Vietnamese ones (song ngữ); the
+    /// Vietnamese text is the legal one. Default `false`.
+    bilingual: Option<bool>,
 }
 
 /// A reason, for rejecting a draft or suspending a certificate.
@@ -399,6 +402,7 @@ impl CertificatesApi {
             id.0.param("id")?,
             service::certificates::DraftRequest {
                 dossier_received_on: body.0.dossier_received_on.map(|d| d.0),
+                bilingual: body.0.bilingual.unwrap_or(false),
             },
             idempotency_key.0.as_deref(),
         )

@@ -45,6 +45,10 @@ pub struct CertificateContent {
     pub signed_at: Option<DateTime<Utc>>,
     /// True when signed with a generated development key, not a real one: printed on the page.
     pub development_key: bool,
+    /// Print English labels and headings after the Vietnamese ones (song ngữ). Omitted from the
+    /// stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bilingual: bool,
 }
 
 /// The body issuing the certificate (Decree 30/2020: top left of the first page).
@@ -415,6 +419,7 @@ impl CertificateContent {
             }),
             signed_at: Some(DateTime::from_timestamp(1_796_000_000, 0).unwrap_or_default()),
             development_key: true,
+            bilingual: false,
         }
     }
 }

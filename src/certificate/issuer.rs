@@ -168,7 +168,7 @@ impl Issuer {
                 &RenderOptions {
                     draft: true,
                     qr: None,
-                    english: false,
+                    english: content.bilingual,
                 },
             )
             .map_err(|e| ServiceError::Unexpected(Box::new(e)))?;
@@ -205,7 +205,7 @@ impl Issuer {
                 &RenderOptions {
                     draft: false,
                     qr: Some(&qr),
-                    english: false,
+                    english: content.bilingual,
                 },
             )
             .map_err(|e| unexpected(Box::new(e)))?;

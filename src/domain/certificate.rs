@@ -183,6 +183,8 @@ pub struct DraftInputs<'a> {
     pub first_issued_on: Option<NaiveDate>,
     /// Whether the key that will sign is a development key.
     pub development_key: bool,
+    /// English labels after the Vietnamese ones.
+    pub bilingual: bool,
 }
 
 /// The content of a draft: every Art. 40 fact of the project as the registry holds it now, with
@@ -284,6 +286,7 @@ pub fn draft_content(project: &Project, inputs: DraftInputs<'_>) -> CertificateC
         signer: None,
         signed_at: None,
         development_key: inputs.development_key,
+        bilingual: inputs.bilingual,
     }
 }
 

@@ -50,6 +50,8 @@ pub(crate) fn certificate_json(c: &Certificate) -> serde_json::Value {
 pub struct DraftRequest {
     /// Date the investor's dossier was received, printed in the "Căn cứ hồ sơ" line.
     pub dossier_received_on: Option<NaiveDate>,
+    /// English labels after the Vietnamese ones.
+    pub bilingual: bool,
 }
 
 /// A certificate with whether it was returned from an earlier request with the same
@@ -219,6 +221,7 @@ async fn registry_content(
             version,
             first_issued_on,
             development_key: issuer.is_development(),
+            bilingual: false,
         },
     ))
 }
@@ -242,7 +245,7 @@ pub async fn draft(
         ctx,
         format!("certificate.draft:{project_id}"),
         idempotency_key,
-        &[&received],
+        &[&received, if req.bilingual { "bilingual" } else { "vi" }],
     )?;
     let txn = db::begin_write(db).await?;
     if let Some(done) = idem.replayed(&txn).await? {
@@ -279,7 +282,7 @@ pub async fn draft(
     let dossier_line = req
         .dossier_received_on
         .map(|d| issuer.dossier_line(version, d));
-    let content = registry_content(
+    let mut content = registry_content(
         &txn,
         issuer,
         &project,
@@ -288,6 +291,7 @@ pub async fn draft(
         dossier_line,
     )
     .await?;
+    content.bilingual = req.bilingual;
     let now = Utc::now();
     let cert = match db::certificates::insert_draft(
         &txn,

@@ -1124,3 +1124,54 @@ async fn a_draft_made_stale_by_a_registry_change_is_not_issued() {
     .await;
     assert_eq!(c["status"], "in_force");
 }
+
+#[tokio::test]
+async fn a_bilingual_certificate_prints_english_after_the_vietnamese() {
+    let app = TestApp::spawn().await;
+    let (_z, _p, project) = app.zone_parcel_project("KCN-BILINGUAL").await;
+    let approver = app.approver_token("bilingual-approver").await;
+    let pid = project["id"].as_str().unwrap();
+    let d = json_of(
+        app.send_as(
+            Some(&app.token),
+            Method::POST,
+            &format!("/api/v1/projects/{pid}/certificates"),
+            Some(&json!({"bilingual": true})),
+            None,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(d["content"]["bilingual"], true);
+    let c = json_of(
+        approve(&app, &approver, d["id"].as_str().unwrap()).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(c["content"]["bilingual"], true);
+    let pdf = pdf_bytes(&app, c["id"].as_str().unwrap()).await;
+    if let Ok(keep) = std::env::var("CERT_DUMP_DIR") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join("bilingual.pdf"), &pdf).unwrap();
+    }
+    if have("pdftotext") {
+        let dir = tempfile::tempdir().unwrap();
+        let text = pdftotext(dir.path(), &pdf);
+        for want in [
+            "GIẤY CHỨNG NHẬN ĐĂNG KÝ ĐẦU TƯ",
+            "INVESTMENT REGISTRATION CERTIFICATE",
+            "Mã số dự án",
+        ] {
+            assert!(text.contains(want), "PDF text lacks {want:?}:\n{text}");
+        }
+    }
+    // A certificate drafted without the flag stays Vietnamese only.
+    let (_z, _p, other) = app.zone_parcel_project("KCN-VI").await;
+    let d = json_of(
+        draft(&app, other["id"].as_str().unwrap()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(d["content"].get("bilingual").is_none(), "{}", d["content"]);
+}

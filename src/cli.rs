@@ -252,16 +252,14 @@ async fn keys(settings: Settings, action: KeysAction) -> Result<(), String> {
         .map_err(|e| format!("database {}: {e}", settings.database_url_redacted()))?;
     db::migrate_up(&db).await.map_err(|e| e.to_string())?;
     let ctx = Context::system("cli");
+    // Registering a key needs only its public part: no renderer, no fonts.
     let register = |identity: k::SigningIdentity| {
         let db = db.clone();
-        let settings = settings.clone();
         async move {
-            let issuer = crate::certificate::issuer::Issuer::with_identity(&settings, identity)
-                .map_err(|e| e.to_string())?;
-            startup::register_key(&db, &issuer)
+            startup::register_key(&db, &identity)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok::<_, String>(issuer.key_id_hex())
+            Ok::<_, String>(identity.key_id().to_hex())
         }
     };
     match action {

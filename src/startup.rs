@@ -84,7 +84,7 @@ impl AppState {
             }
         }
         let issuer = Issuer::new(&settings)?;
-        register_key(&db, &issuer)
+        register_key(&db, issuer.identity())
             .await
             .map_err(|e| StartupError::Demo(format!("registering the signing key: {e}")))?;
         if issuer.is_development() {
@@ -102,12 +102,14 @@ impl AppState {
 }
 
 /// Makes the loaded signing key known to every instance (its public part, chain and status).
-pub async fn register_key(db: &DatabaseConnection, issuer: &Issuer) -> Result<(), sea_orm::DbErr> {
-    let id = issuer.identity();
+pub async fn register_key(
+    db: &DatabaseConnection,
+    id: &crate::signing::keys::SigningIdentity,
+) -> Result<(), sea_orm::DbErr> {
     db::signing_keys::register(
         db,
         &db::signing_keys::KeyRecord {
-            key_id: issuer.key_id_hex(),
+            key_id: id.key_id().to_hex(),
             status: crate::domain::certificate::KeyStatus::Active,
             development: id.is_development(),
             subject: id.subject_common_name(),

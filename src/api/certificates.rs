@@ -100,15 +100,23 @@ fn version_label(c: &Certificate) -> String {
     }
 }
 
+/// One certificate's view.
 async fn view(
     state: &AppState,
     c: Certificate,
 ) -> Result<CertificateView, crate::error::ServiceError> {
-    let key_status = match &c.key_id {
-        Some(k) => service::certificates::key_status(&state.db, k).await?,
-        None => None,
-    };
-    Ok(CertificateView {
+    let keys = service::certificates::key_statuses(&state.db).await?;
+    Ok(view_with(state, c, &keys))
+}
+
+/// A certificate's view, with the statuses of the signing keys read once for a whole page.
+fn view_with(
+    state: &AppState,
+    c: Certificate,
+    keys: &std::collections::HashMap<String, KeyStatus>,
+) -> CertificateView {
+    let key_status = c.key_id.as_ref().and_then(|k| keys.get(k).copied());
+    CertificateView {
         version_label: version_label(&c),
         verification_url: c.seal.as_ref().map(|s| state.issuer.verification_url(s)),
         content: serde_json::to_value(&c.content).unwrap_or_default(),
@@ -137,7 +145,7 @@ async fn view(
         status_effective_on: c.status_effective_on.map(Date),
         status_changed_at: c.status_changed_at,
         created_at: c.created_at,
-    })
+    }
 }
 
 /// What an officer sends to draft the next version.
@@ -449,10 +457,12 @@ impl CertificatesApi {
             u64::from(limit.0),
         )
         .await?;
-        let mut items = Vec::with_capacity(page.items.len());
-        for c in page.items {
-            items.push(view(&state, c).await?);
-        }
+        let keys = service::certificates::key_statuses(&state.db).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|c| view_with(&state, c, &keys))
+            .collect();
         Ok(CertificatesListed::Ok(Json(CertificateList {
             items,
             next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),

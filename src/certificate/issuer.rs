@@ -6,7 +6,6 @@
 use std::{path::Path, sync::Arc};
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 use super::{
     content::{CertificateContent, IssuingBody},
@@ -234,9 +233,4 @@ impl Issuer {
             content_digest,
         })
     }
-}
-
-/// SHA-256 of bytes, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{certificate, certificate_pdf, idempotency_key};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -53,25 +53,6 @@ fn to_domain(m: certificate::Model) -> Result<Certificate, DbErr> {
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
-}
-
-/// Locks the project row until the transaction ends, so certificate work on one project is
-/// serialised across every instance. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
-/// holds the database's single write lock.
-pub async fn lock_project(conn: &impl ConnectionTrait, project_id: Uuid) -> Result<bool, DbErr> {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => "SELECT id FROM projects WHERE id = $1 FOR UPDATE",
-        _ => "SELECT id FROM projects WHERE id = ?",
-    };
-    Ok(conn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [project_id.into()],
-        ))
-        .await?
-        .is_some())
 }
 
 /// Inserts a draft; a second open draft of the project surfaces as a unique violation.

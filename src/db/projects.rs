@@ -367,6 +367,25 @@ pub async fn set_status(
     Ok(res.rows_affected == 1)
 }
 
+/// Locks the project row until the transaction ends, so work on one project (status changes,
+/// certificate versions) is serialised across every instance. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
+/// holds the database's single write lock.
+pub async fn lock(conn: &impl ConnectionTrait, project_id: Uuid) -> Result<bool, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "SELECT id FROM projects WHERE id = $1 FOR UPDATE",
+        _ => "SELECT id FROM projects WHERE id = ?",
+    };
+    Ok(conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [project_id.into()],
+        ))
+        .await?
+        .is_some())
+}
+
 /// Takes the next number of a named sequence. The row update locks it until the transaction ends,
 /// so concurrent callers on any instance get distinct numbers, and a rolled-back caller's number
 /// is reused (no gaps).

@@ -2,7 +2,7 @@
 //! issues it (rendered, sealed and signed), and the certificate then follows the project's status.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -251,7 +251,7 @@ pub async fn draft(
     if let Some(done) = idem.replayed(&txn).await? {
         return Ok(done);
     }
-    if !db::certificates::lock_project(&txn, project_id).await? {
+    if !db::projects::lock(&txn, project_id).await? {
         return Err(ServiceError::not_found("project", project_id));
     }
     // A twin request with the same key may have committed while this one waited for the lock.
@@ -348,7 +348,7 @@ pub async fn approve(
         return Ok(done);
     }
     let draft = get_in(&txn, id).await?;
-    db::certificates::lock_project(&txn, draft.project_id).await?;
+    db::projects::lock(&txn, draft.project_id).await?;
     if let Some(done) = idem.replayed(&txn).await? {
         return Ok(done);
     }
@@ -792,13 +792,16 @@ pub async fn preview(
     Ok((cert, bytes))
 }
 
-/// Status of the key that signed each certificate: `compromised` flags every certificate it
-/// signed.
-pub async fn key_status(
+/// The status of every signing key by id (a handful of rows), to show beside each certificate
+/// the status of the key that signed it: `compromised` flags every certificate it signed.
+pub async fn key_statuses(
     db: &DatabaseConnection,
-    key_id: &str,
-) -> Result<Option<KeyStatus>, ServiceError> {
-    Ok(db::signing_keys::find(db, key_id).await?.map(|k| k.status))
+) -> Result<std::collections::HashMap<String, KeyStatus>, ServiceError> {
+    Ok(db::signing_keys::list(db)
+        .await?
+        .into_iter()
+        .map(|k| (k.key_id, k.status))
+        .collect())
 }
 
 /// Every signing key known, for the public trust list.
@@ -817,7 +820,7 @@ pub async fn set_key_status(
     reason: Option<String>,
 ) -> Result<db::signing_keys::KeyRecord, ServiceError> {
     require(ctx, &[Role::Admin])?;
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let before = db::signing_keys::find(&txn, key_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("signing key", key_id))?;

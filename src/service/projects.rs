@@ -301,6 +301,11 @@ pub async fn transition_with(
         ));
     }
     let txn = db::begin_write(db).await?;
+    // Under the row lock a concurrent change on another instance is seen before deciding, so
+    // the loser gets the status machine's 409, not a lost update.
+    if !db::projects::lock(&txn, id).await? {
+        return Err(ServiceError::not_found("project", id));
+    }
     let current = get_in(&txn, id).await?;
     let allowed = current.status.allowed_next();
     if !allowed.contains(&to) {

@@ -862,6 +862,12 @@ async fn refused_certificate_actions_answer_problems_and_change_nothing() {
     let (project, c, approver) = issued(&app, "KCN-ERR").await;
     let pid = project["id"].as_str().unwrap();
     let cid = c["id"].as_str().unwrap();
+    // An open draft of the next version, for the refusals that concern drafts.
+    let open = json_of(draft(&app, pid).await, StatusCode::CREATED).await;
+    let did = open["id"].as_str().unwrap();
+    // A second draft while one is open names the open one.
+    let p = assert_problem(draft(&app, pid).await, 409, "conflict").await;
+    assert_eq!(p["existing_id"], open["id"], "{p}");
     let before = app
         .get(&format!("/api/v1/projects/{pid}/certificates"))
         .await
@@ -940,6 +946,49 @@ async fn refused_certificate_actions_answer_problems_and_change_nothing() {
             format!("/api/v1/certificates/{cid}/resume"),
             None,
             409,
+        ),
+        // A draft needs a reason to be rejected, and is not in force to suspend or revoke.
+        (
+            &approver,
+            Method::POST,
+            format!("/api/v1/certificates/{did}/reject"),
+            Some(json!({})),
+            422,
+        ),
+        (
+            &approver,
+            Method::POST,
+            format!("/api/v1/certificates/{did}/reject"),
+            Some(json!({"reason": "   "})),
+            422,
+        ),
+        (
+            &approver,
+            Method::POST,
+            format!("/api/v1/certificates/{did}/suspend"),
+            Some(json!({"reason": "x"})),
+            409,
+        ),
+        (
+            &approver,
+            Method::POST,
+            format!("/api/v1/certificates/{did}/revoke"),
+            Some(json!({"reason": "x"})),
+            409,
+        ),
+        (
+            &app.token,
+            Method::GET,
+            format!("/api/v1/certificates/{missing}/preview"),
+            None,
+            404,
+        ),
+        (
+            &approver,
+            Method::POST,
+            format!("/api/v1/certificates/{missing}/reject"),
+            Some(json!({"reason": "x"})),
+            404,
         ),
         // Unknown fields and bad dates.
         (
@@ -1174,4 +1223,42 @@ async fn a_bilingual_certificate_prints_english_after_the_vietnamese() {
     )
     .await;
     assert!(d["content"].get("bilingual").is_none(), "{}", d["content"]);
+}
+
+#[tokio::test]
+async fn two_instances_suspending_the_same_certificate_at_once_suspend_it_once() {
+    let a = TestApp::spawn().await;
+    let (_project, c, approver) = issued(&a, "KCN-TWICE").await;
+    let b = a.sibling().await;
+    let cid = c["id"].as_str().unwrap();
+    let path = format!("/api/v1/certificates/{cid}/suspend");
+    let body = json!({"reason": "Thông báo tạm ngừng số 7/TB"});
+    let suspend = |app: &'static str| {
+        let inst = if app == "a" { &a } else { &b };
+        inst.send_as(Some(&approver), Method::POST, &path, Some(&body), None)
+    };
+    let (r1, r2) = tokio::join!(suspend("a"), suspend("b"));
+    let mut statuses = [r1.status().as_u16(), r2.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    // One suspension in the audit log, not two.
+    let events: Value = a
+        .send_as(
+            Some(&a.admin_token),
+            Method::GET,
+            &format!("/api/v1/audit?entity_type=certificate&entity_id={cid}&limit=200"),
+            None,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let suspensions = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "certificate.suspend")
+        .count();
+    assert_eq!(suspensions, 1, "{events}");
 }

@@ -12,6 +12,7 @@ mod errors;
 mod health;
 mod helpers;
 mod investors;
+mod issuing;
 mod leases;
 mod logs;
 mod migrations;

@@ -1,0 +1,117 @@
+//! Shared steps for tests that need issued certificates: lease, draft, approve, download, and
+//! the external tools a recipient would use.
+
+use std::process::Command;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// True when the tool can run. With `REQUIRE_PDF_VALIDATORS=1` (CI) a missing tool fails the
+/// test instead of skipping the check.
+pub fn have(tool: &str) -> bool {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("REQUIRE_PDF_VALIDATORS").as_deref() != Ok("1"),
+            "{tool} is required (REQUIRE_PDF_VALIDATORS=1) but not installed"
+        );
+        eprintln!("note: {tool} not installed; that check is skipped");
+    }
+    ok
+}
+
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("tool runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Leases the parcel to the project so the certificate states land.
+pub async fn lease(app: &TestApp, project: &Value, parcel: &Value) {
+    let resp = app
+        .post(
+            &format!("/api/v1/projects/{}/leases", project["id"].as_str().unwrap()),
+            &json!({"parcel_id": parcel["id"], "area_m2": 5230, "start_date": "2026-12-01", "end_date": "2060-11-30"}),
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::CREATED,
+        "{}",
+        resp.text().await.unwrap()
+    );
+}
+
+/// Drafts the project's next certificate as the default officer.
+pub async fn draft(app: &TestApp, project_id: &str) -> reqwest::Response {
+    app.send_as(
+        Some(&app.token),
+        Method::POST,
+        &format!("/api/v1/projects/{project_id}/certificates"),
+        Some(&json!({"dossier_received_on": "2026-11-20"})),
+        None,
+    )
+    .await
+}
+
+/// Approves a draft with an approver's token.
+pub async fn approve(app: &TestApp, approver: &str, cert_id: &str) -> reqwest::Response {
+    app.send_as(
+        Some(approver),
+        Method::POST,
+        &format!("/api/v1/certificates/{cert_id}/approve"),
+        None,
+        None,
+    )
+    .await
+}
+
+/// Asserts the status and parses the JSON body.
+pub async fn json_of(resp: reqwest::Response, status: StatusCode) -> Value {
+    let got = resp.status();
+    let text = resp.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A registered project with version 0 issued: (project, certificate, approver token).
+pub async fn issued(app: &TestApp, code: &str) -> (Value, Value, String) {
+    let (_zone, parcel, project) = app.zone_parcel_project(code).await;
+    lease(app, &project, &parcel).await;
+    let approver = app
+        .approver_token(&format!("ld-{}", code.to_lowercase()))
+        .await;
+    let pid = project["id"].as_str().unwrap();
+    let d = json_of(draft(app, pid).await, StatusCode::CREATED).await;
+    let c = json_of(
+        approve(app, &approver, d["id"].as_str().unwrap()).await,
+        StatusCode::OK,
+    )
+    .await;
+    (project, c, approver)
+}
+
+/// Downloads an issued version's PDF, checking its headers.
+pub async fn pdf_bytes(app: &TestApp, cert_id: &str) -> Vec<u8> {
+    let resp = app
+        .get(&format!("/api/v1/certificates/{cert_id}/pdf"))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    let cd = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cd.starts_with("attachment; filename=\"GCNDKDT-"), "{cd}");
+    resp.bytes().await.unwrap().to_vec()
+}
+

@@ -55,6 +55,11 @@ pub enum ServiceError {
         /// The current ETag, so the client can re-read.
         current: String,
     },
+    /// A question could not be answered now (the database did not answer); the cause is logged.
+    /// Public verification answers this instead of a verdict, so an outage never reads as "not
+    /// genuine".
+    #[error("temporarily unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A dependency (database) is unavailable or failed; the cause is logged, never shown.
     #[error("unexpected failure")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -8,7 +8,10 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{api, api::middleware::Edge, certificate::issuer::Issuer, config::Settings, db};
+use crate::{
+    api, api::middleware::Edge, certificate::issuer::Issuer, config::Settings, db,
+    service::verification::KeyRing,
+};
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -19,6 +22,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Renders, seals and signs certificates with the loaded signing key.
     pub issuer: Issuer,
+    /// The signing keys' public parts, for public verification.
+    pub keys: KeyRing,
 }
 
 /// Why the service could not start.
@@ -93,10 +98,15 @@ impl AppState {
                 "signing with a generated DEVELOPMENT key: certificates are marked as such and have no legal value"
             );
         }
+        let keys = KeyRing::default();
+        keys.load(&db)
+            .await
+            .map_err(|e| StartupError::Demo(format!("loading the signing keys: {e}")))?;
         Ok(Self {
             db,
             settings: Arc::new(settings),
             issuer,
+            keys,
         })
     }
 }
@@ -134,7 +144,7 @@ pub fn app(state: AppState) -> impl Endpoint + 'static {
     let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
     let docs = api.swagger_ui();
-    let routes = Route::new()
+    let routes = crate::web::mount(Route::new())
         .at("/api/v1/openapi.json", spec_json)
         .at("/api/v1/openapi.yaml", spec_yaml)
         .nest("/docs", docs)

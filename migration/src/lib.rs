@@ -10,6 +10,7 @@ mod m20261129_000003_api_keys;
 mod m20261129_000004_investors_projects_leases;
 mod m20261129_000005_project_preparers;
 mod m20261130_000006_certificates;
+mod m20261201_000007_verification;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_investors_projects_leases::Migration),
             Box::new(m20261129_000005_project_preparers::Migration),
             Box::new(m20261130_000006_certificates::Migration),
+            Box::new(m20261201_000007_verification::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod projects;
 pub mod security;
 pub mod types;
 pub mod users;
+pub mod verify;
 pub mod zones;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -46,6 +47,8 @@ pub enum ApiTags {
     /// Investment Registration Certificates: drafts, issued versions, PDFs, lifecycle, and the
     /// public signing keys.
     Certificates,
+    /// Public verification of a certificate's QR seal or PDF: genuine, and in force?
+    Verification,
 }
 
 /// Every API of the service, for serving and for generating the spec.
@@ -57,6 +60,7 @@ pub type Apis = (
     investors::InvestorsApi,
     projects::ProjectsApi,
     certificates::CertificatesApi,
+    verify::VerifyApi,
     users::UsersApi,
     api_keys::ApiKeysApi,
     audit::AuditApi,
@@ -73,6 +77,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             investors::InvestorsApi,
             projects::ProjectsApi,
             certificates::CertificatesApi,
+            verify::VerifyApi,
             users::UsersApi,
             api_keys::ApiKeysApi,
             audit::AuditApi,

@@ -234,6 +234,13 @@ impl From<ServiceError> for Problem {
                     "the resource changed since you read it (its ETag is now {current}); read it again and retry"
                 ),
             ),
+            ServiceError::Unavailable(cause) => {
+                tracing::error!(error = %cause, error.debug = ?cause, "dependency unavailable");
+                Problem::new(
+                    "unavailable",
+                    "the registry cannot answer right now; this is not a verdict, try again in a minute",
+                )
+            }
             ServiceError::Unexpected(cause) => {
                 tracing::error!(error = %cause, error.debug = ?cause, "unexpected failure");
                 Problem::internal()

@@ -18,6 +18,7 @@ use crate::domain::{
     investor::{DocType, InvestorKind, Sex},
     parcel::{LandUse, ParcelStatus},
     project::{CodeSource, ContributionForm, ProjectStatus},
+    verification::{PdfVerdict, Rejection, Verdict},
     zone::{ZoneKind, ZoneStatus},
 };
 
@@ -121,6 +122,22 @@ api_enum!(
     KeyStatus,
     "KeyStatus",
     "Signing key status: `active` (signs new certificates), `retired` (signs no more; what it signed while valid stays valid), `compromised` (must not be trusted; every certificate it signed is flagged)."
+);
+
+api_enum!(
+    Verdict,
+    "Verdict",
+    "Verification verdict: `genuine` (issued by the registry and in force), `superseded` (replaced by a later version), `suspended`, `revoked`, `not_genuine` (malformed, forged, or signed by an unknown key)."
+);
+api_enum!(
+    Rejection,
+    "Rejection",
+    "Why a seal is not genuine: `malformed` (not a seal), `bad_signature` (altered or forged), `unknown_key` (signed by a key the registry does not know), `not_registered` (correctly signed, yet never issued)."
+);
+api_enum!(
+    PdfVerdict,
+    "PdfVerdict",
+    "Verdict about an uploaded PDF: `genuine` (exactly as issued), `modified` (changed after signing, or a broken signature), `unknown` (signed with a registry key, yet not a PDF the registry issued), `not_signed_by_us` (no signature, or another signer)."
 );
 
 api_enum!(

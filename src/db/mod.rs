@@ -10,6 +10,7 @@ pub mod parcels;
 pub mod projects;
 pub mod signing_keys;
 pub mod users;
+pub mod verification;
 pub mod zones;
 
 use std::time::Duration;

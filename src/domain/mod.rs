@@ -10,6 +10,7 @@ pub mod lease;
 pub mod parcel;
 pub mod project;
 pub mod text;
+pub mod verification;
 pub mod zone;
 
 use std::borrow::Cow;

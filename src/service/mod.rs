@@ -7,6 +7,7 @@ pub mod investors;
 pub mod parcels;
 pub mod projects;
 pub mod users;
+pub mod verification;
 pub mod zones;
 
 use uuid::Uuid;

@@ -154,6 +154,19 @@ fn signed_message(body: &[u8]) -> Vec<u8> {
     m
 }
 
+/// The key id a seal names, without checking anything else; `None` when it is not a seal.
+pub fn key_id_of(text: &str) -> Option<KeyId> {
+    let text = text.trim();
+    if text.len() != BASE32_NOPAD.encode_len(SEAL_LEN) {
+        return None;
+    }
+    let bytes = BASE32_NOPAD
+        .decode(text.to_ascii_uppercase().as_bytes())
+        .ok()?;
+    let id: [u8; 8] = bytes.get(1..9)?.try_into().ok()?;
+    Some(KeyId(id))
+}
+
 /// Reads and verifies a seal in any letter case; `key` finds a public key by id. The work done
 /// for a malformed, unknown or forged seal is bounded and independent of what the registry holds.
 pub fn open(

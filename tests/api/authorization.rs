@@ -24,7 +24,9 @@ const APPROVER: &[&str] = &["approver"];
 
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
-        "healthz" | "readyz" | "login" | "list_trust_keys" => Access::Public,
+        "healthz" | "readyz" | "login" | "list_trust_keys" | "verify_seal" | "verify_pdf" => {
+            Access::Public
+        }
         "me" | "logout" => Access::AnyStaff,
         "list_zones"
         | "get_zone"
@@ -77,7 +79,7 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
         | "create_lease" => json!({}),
         "change_project_status" => json!({"status": "registered"}),
         "release_lease" => json!({"reason": "Quyết định thu hồi"}),
-        "draft_certificate" => json!({}),
+        "draft_certificate" | "verify_pdf" => json!({}),
         "reject_certificate" | "suspend_certificate" | "revoke_certificate" => {
             json!({"reason": "Quyết định số 1/QĐ-BQLKKT"})
         }

@@ -1,0 +1,409 @@
+//! Server-rendered pages. `/v/{seal}` is what the QR code on a certificate opens: one large,
+//! unambiguous verdict on a phone screen, Vietnamese first with an English toggle, built from
+//! `templates/web/` with no external assets.
+
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::{
+    IntoResponse, Response, Route, get, handler,
+    http::{HeaderValue, StatusCode, header},
+    web::{Data, Path},
+};
+
+use crate::{
+    api::verify::{cache_control, version_label},
+    certificate::render::format::{group_thousands, vietnam_offset},
+    domain::{
+        certificate::{CertificateStatus, KeyStatus},
+        verification::{Rejection, Verdict},
+    },
+    error::ServiceError,
+    service::verification::{self, SealCheck},
+    signing::seal,
+    startup::AppState,
+};
+
+/// Mounts the public pages on `route`: `/v/{seal}`, and `/V/{seal}` for scanners that upper-case
+/// the whole URL.
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/v/:seal", get(verify_page))
+        .at("/V/:seal", get(verify_page))
+}
+
+/// Content Security Policy of every page: nothing from elsewhere, no scripts at all.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+                   base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The page language, from `?lang=en`; Vietnamese otherwise.
+fn english(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.eq_ignore_ascii_case("lang=en"))
+    })
+}
+
+#[handler]
+async fn verify_page(
+    state: Data<&AppState>,
+    Path(seal_text): Path<String>,
+    uri: &poem::http::Uri,
+) -> Response {
+    let en = english(uri.query());
+    let self_path = uri.path().to_owned();
+    let development = state.issuer.is_development();
+    match verification::check_seal(&state.db, &state.keys, &seal_text).await {
+        Ok(check) => {
+            let page = VerifyPage::new(&check, en, &self_path, development, |s| {
+                seal::verification_url("", s)
+            });
+            html(StatusCode::OK, &page, cache_control(&check))
+        }
+        Err(e) => {
+            // Log the cause once; the person sees "could not check", never "not genuine".
+            let status = match &e {
+                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            tracing::error!(error = %e, error.debug = ?e, "verification page could not check a seal");
+            let page = UnavailablePage {
+                en,
+                toggle: toggle(&self_path, en),
+                development,
+            };
+            let mut resp = html(status, &page, "no-store");
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            resp
+        }
+    }
+}
+
+fn html(status: StatusCode, page: &impl Template, cache: &'static str) -> Response {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "page template failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let mut resp = Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, cache)
+        .header(header::CONTENT_SECURITY_POLICY, CSP)
+        .header(header::REFERRER_POLICY, "no-referrer")
+        .header(header::X_FRAME_OPTIONS, "DENY")
+        .body(body);
+    resp.headers_mut()
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("vi, en"));
+    resp
+}
+
+fn toggle(path: &str, en: bool) -> String {
+    if en {
+        path.to_owned()
+    } else {
+        format!("{path}?lang=en")
+    }
+}
+
+/// One fact to compare with the paper.
+struct Row {
+    label: &'static str,
+    value: String,
+}
+
+/// The verification page.
+#[derive(Template)]
+#[template(path = "web/verify.html")]
+struct VerifyPage {
+    en: bool,
+    toggle: String,
+    development: bool,
+    /// `ok`, `warn` or `bad`: the banner's colour.
+    tone: &'static str,
+    /// A glyph a colour-blind reader can tell apart.
+    mark: &'static str,
+    headline: &'static str,
+    headline_other: &'static str,
+    explanation: String,
+    successor_link: Option<(String, String)>,
+    key_warning: Option<String>,
+    rows: Vec<Row>,
+    checked_at: String,
+}
+
+/// Shown when the check itself could not be made.
+#[derive(Template)]
+#[template(path = "web/unavailable.html")]
+struct UnavailablePage {
+    en: bool,
+    toggle: String,
+    development: bool,
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&vietnam_offset())
+        .format("%H:%M %d/%m/%Y (GMT+7)")
+        .to_string()
+}
+
+impl VerifyPage {
+    fn new(
+        check: &SealCheck,
+        en: bool,
+        path: &str,
+        development: bool,
+        page_of: impl Fn(&str) -> String,
+    ) -> Self {
+        let verdict = check.verdict;
+        let (tone, mark) = match verdict {
+            Verdict::Genuine => ("ok", "✓"),
+            Verdict::Superseded | Verdict::Suspended => ("warn", "!"),
+            Verdict::Revoked | Verdict::NotGenuine => ("bad", "✗"),
+        };
+        let (headline, headline_other) = if en {
+            (verdict.headline_en(), verdict.headline_vi())
+        } else {
+            (verdict.headline_vi(), verdict.headline_en())
+        };
+        let cert = check.certificate.as_ref();
+        let explanation = match (verdict, check.rejection, cert) {
+            (Verdict::Genuine, _, _) => pick(
+                en,
+                "Giấy chứng nhận này do cơ quan đăng ký đầu tư cấp và đang có hiệu lực. Hãy đối chiếu các thông tin dưới đây với bản giấy.".to_owned(),
+                "This certificate was issued by the registry and is in force. Compare the facts below with the paper.".to_owned(),
+            ),
+            (Verdict::Superseded, _, Some(c)) => {
+                let (v, d) = c
+                    .superseded_by
+                    .as_ref()
+                    .map(|s| (s.version, date(s.issued_on)))
+                    .unwrap_or_default();
+                pick(
+                    en,
+                    format!("Phiên bản này không còn hiệu lực: đã được thay thế bởi bản chứng nhận thay đổi lần thứ {v}, cấp ngày {d}. Hãy đề nghị xuất trình bản mới nhất."),
+                    format!("This version is no longer in force: it was replaced by change no. {v}, issued on {d}. Ask for the latest version."),
+                )
+            }
+            (Verdict::Suspended, _, Some(c)) => pick(
+                en,
+                format!(
+                    "Hiệu lực của giấy chứng nhận đang bị tạm ngừng từ ngày {}. Lý do: {}.",
+                    date(c.status_effective_on),
+                    c.status_reason.as_deref().unwrap_or("không ghi")
+                ),
+                format!(
+                    "The certificate is suspended since {}. Reason: {}.",
+                    date(c.status_effective_on),
+                    c.status_reason.as_deref().unwrap_or("not given")
+                ),
+            ),
+            (Verdict::Revoked, _, Some(c)) => pick(
+                en,
+                format!(
+                    "Giấy chứng nhận đã bị thu hồi từ ngày {}. Lý do: {}.",
+                    date(c.status_effective_on),
+                    c.status_reason.as_deref().unwrap_or("không ghi")
+                ),
+                format!(
+                    "The certificate was revoked on {}. Reason: {}.",
+                    date(c.status_effective_on),
+                    c.status_reason.as_deref().unwrap_or("not given")
+                ),
+            ),
+            (_, rejection, _) => {
+                let (vi, en_text) = match rejection {
+                    Some(Rejection::Malformed) => (
+                        "Mã trong đường dẫn không phải là mã xác thực của giấy chứng nhận.",
+                        "The code in this address is not a certificate seal.",
+                    ),
+                    Some(Rejection::UnknownKey) => (
+                        "Mã xác thực được ký bằng một khóa mà cơ quan đăng ký không sử dụng.",
+                        "The seal was signed with a key this registry does not use.",
+                    ),
+                    Some(Rejection::NotRegistered) => (
+                        "Cơ quan đăng ký không có giấy chứng nhận nào mang mã xác thực này.",
+                        "The registry holds no certificate with this seal.",
+                    ),
+                    Some(Rejection::BadSignature) | None => (
+                        "Chữ ký của mã xác thực không khớp: mã đã bị sửa hoặc bị làm giả.",
+                        "The seal's signature does not match: it was altered or forged.",
+                    ),
+                };
+                let advice_vi = " Không chấp nhận giấy tờ này; liên hệ Ban Quản lý Khu kinh tế để xác minh.";
+                let advice_en = " Do not accept this document; contact the Economic Zone Management Board.";
+                pick(en, format!("{vi}{advice_vi}"), format!("{en_text}{advice_en}"))
+            }
+        };
+        let successor_link = cert.and_then(|c| c.superseded_by.as_ref()).map(|s| {
+            let label = if en {
+                format!(
+                    "See change no. {} (issued {})",
+                    s.version,
+                    date(s.issued_on)
+                )
+            } else {
+                format!(
+                    "Xem bản thay đổi lần thứ {} (cấp ngày {})",
+                    s.version,
+                    date(s.issued_on)
+                )
+            };
+            let mut href = page_of(&s.seal);
+            if en {
+                href.push_str("?lang=en");
+            }
+            (href, label)
+        });
+        let key_warning = check.key.as_ref().and_then(|k| {
+            (k.status == Some(KeyStatus::Compromised)).then(|| {
+                pick(
+                    en,
+                    "Lưu ý: khóa ký của giấy chứng nhận này đã bị báo lộ. Thông tin trên trang này lấy từ sổ đăng ký và vẫn đúng, nhưng chữ ký trên bản giấy/PDF không còn tự chứng minh được. Hãy đề nghị cơ quan cấp lại.".to_owned(),
+                    "Note: this certificate's signing key was reported compromised. This page reads the registry and is correct, but the signature on the paper or PDF no longer proves anything on its own. Ask the registry to re-issue.".to_owned(),
+                )
+            })
+        });
+        let development = development || check.key.as_ref().is_some_and(|k| k.development);
+        let rows = cert.map(|c| rows(c, en)).unwrap_or_default();
+        Self {
+            en,
+            toggle: toggle(path, en),
+            development,
+            tone,
+            mark,
+            headline,
+            headline_other,
+            explanation,
+            successor_link,
+            key_warning,
+            rows,
+            checked_at: time(check.checked_at),
+        }
+    }
+}
+
+fn pick(en: bool, vi: String, en_text: String) -> String {
+    if en { en_text } else { vi }
+}
+
+fn rows(c: &verification::CertificateFacts, en: bool) -> Vec<Row> {
+    let l = |vi: &'static str, en_label: &'static str| if en { en_label } else { vi };
+    let mut rows = vec![
+        Row {
+            label: l("Mã số dự án", "Project code"),
+            value: c.project_code.clone(),
+        },
+        Row {
+            label: l("Lần cấp", "Version"),
+            value: if en {
+                if c.version == 0 {
+                    "First issue".to_owned()
+                } else {
+                    format!("Change no. {}", c.version)
+                }
+            } else {
+                version_label(c.version)
+            },
+        },
+        Row {
+            label: l("Ngày cấp lần này", "Issued on"),
+            value: date(c.issued_on),
+        },
+        Row {
+            label: l("Ngày cấp lần đầu", "First issued on"),
+            value: date(c.first_issued_on),
+        },
+        Row {
+            label: l("Tên dự án", "Project name"),
+            value: match (&c.project_name_en, en) {
+                (Some(name_en), true) => format!("{} ({name_en})", c.project_name),
+                _ => c.project_name.clone(),
+            },
+        },
+        Row {
+            label: l("Nhà đầu tư", "Investor(s)"),
+            value: c.investors.join("; "),
+        },
+    ];
+    if let Some(zone) = &c.zone {
+        rows.push(Row {
+            label: l("Địa điểm", "Zone"),
+            value: zone.clone(),
+        });
+    }
+    rows.push(Row {
+        label: l("Tổng vốn đầu tư", "Total investment capital"),
+        value: format!("{} đồng", group_thousands(c.total_capital_vnd)),
+    });
+    rows.push(Row {
+        label: l("Cơ quan cấp", "Issued by"),
+        value: c.issuing_body.clone(),
+    });
+    if let Some(name) = &c.signer_name {
+        rows.push(Row {
+            label: l("Người ký", "Signed by"),
+            value: match &c.signer_title {
+                Some(title) => format!("{name} — {title}"),
+                None => name.clone(),
+            },
+        });
+    }
+    rows.push(Row {
+        label: l("Tình trạng", "Status"),
+        value: status_text(c.status, en).to_owned(),
+    });
+    rows
+}
+
+fn status_text(status: CertificateStatus, en: bool) -> &'static str {
+    match (status, en) {
+        (CertificateStatus::InForce, false) => "Đang có hiệu lực",
+        (CertificateStatus::InForce, true) => "In force",
+        (CertificateStatus::Superseded, false) => "Đã được thay thế",
+        (CertificateStatus::Superseded, true) => "Superseded",
+        (CertificateStatus::Suspended, false) => "Tạm ngừng",
+        (CertificateStatus::Suspended, true) => "Suspended",
+        (CertificateStatus::Revoked, false) => "Đã thu hồi",
+        (CertificateStatus::Revoked, true) => "Revoked",
+        (CertificateStatus::Draft | CertificateStatus::Rejected, false) => "Chưa cấp",
+        (CertificateStatus::Draft | CertificateStatus::Rejected, true) => "Not issued",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_is_chosen_only_by_lang_en() {
+        assert!(english(Some("lang=en")));
+        assert!(english(Some("x=1&LANG=EN")));
+        assert!(!english(Some("lang=vi")));
+        assert!(!english(Some("lang=english")));
+        assert!(!english(None));
+    }
+
+    #[test]
+    fn a_not_genuine_page_escapes_nothing_it_was_given_and_shows_no_facts() {
+        let check = SealCheck {
+            verdict: Verdict::NotGenuine,
+            rejection: Some(Rejection::Malformed),
+            certificate: None,
+            key: None,
+            checked_at: Utc::now(),
+        };
+        let page = VerifyPage::new(&check, false, "/v/<script>", false, str::to_owned);
+        let html = page.render().unwrap();
+        assert!(html.contains("Không hợp lệ"));
+        assert!(!html.contains("<script>"), "the path is escaped");
+        assert!(!html.contains("Mã số dự án"));
+    }
+}

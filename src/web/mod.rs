@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem::{
     IntoResponse, Response, Route, get, handler,
     http::{HeaderValue, StatusCode, header},
+    post,
     web::{Data, Path},
 };
 
@@ -15,10 +16,10 @@ use crate::{
     certificate::render::format::{group_thousands, vietnam_offset},
     domain::{
         certificate::{CertificateStatus, KeyStatus},
-        verification::{Rejection, Verdict},
+        verification::{PdfVerdict, Rejection, Verdict},
     },
     error::ServiceError,
-    service::verification::{self, SealCheck},
+    service::verification::{self, PdfCheck, SealCheck},
     signing::seal,
     startup::AppState,
 };
@@ -27,13 +28,251 @@ use crate::{
 /// the whole URL.
 pub fn mount(route: Route) -> Route {
     route
+        .at("/v", get(index_page))
+        .at("/v/", get(index_page))
+        .at("/v/check", get(lookup))
+        .at("/v/pdf", post(pdf_page))
         .at("/v/:seal", get(verify_page))
         .at("/V/:seal", get(verify_page))
 }
 
-/// Content Security Policy of every page: nothing from elsewhere, no scripts at all.
+/// Content Security Policy of every page: nothing from elsewhere, no scripts at all; forms post
+/// only here.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
-                   base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+                   base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The start page: what to do with a certificate in hand, a code field and a PDF upload.
+#[derive(Template)]
+#[template(path = "web/index.html")]
+struct IndexPage {
+    en: bool,
+    toggle: String,
+    development: bool,
+    limit_kb: usize,
+    message: Option<&'static str>,
+}
+
+fn index(state: &AppState, en: bool, message: Option<&'static str>) -> IndexPage {
+    IndexPage {
+        en,
+        toggle: toggle("/v/", en),
+        development: state.issuer.is_development(),
+        limit_kb: state.settings.max_body_bytes / 1024,
+        message,
+    }
+}
+
+#[handler]
+async fn index_page(state: Data<&AppState>, uri: &poem::http::Uri) -> Response {
+    let en = english(uri.query());
+    html(
+        StatusCode::OK,
+        &index(&state, en, None),
+        "public, max-age=300",
+    )
+}
+
+/// The seal in what a person typed or pasted: a whole verification URL, or the seal alone.
+fn seal_in(input: &str) -> &str {
+    let input = input.trim();
+    let tail = input
+        .rfind("/v/")
+        .or_else(|| input.rfind("/V/"))
+        .map_or(input, |at| &input[at + 3..]);
+    tail.split(['?', '#', '/'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+}
+
+/// `/v/check?q=...`: sends the person to the seal's page.
+#[handler]
+async fn lookup(state: Data<&AppState>, uri: &poem::http::Uri) -> Response {
+    let en = english(uri.query());
+    let q = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("q="))
+        .map(|v| {
+            url::form_urlencoded::parse(format!("q={v}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let seal = seal_in(&q);
+    let valid =
+        !seal.is_empty() && seal.len() <= 400 && seal.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !valid {
+        let message = if en {
+            "Enter the code printed under the QR, or the whole address the QR opens."
+        } else {
+            "Hãy nhập mã xác thực hoặc toàn bộ đường dẫn mà mã QR mở ra."
+        };
+        return html(
+            StatusCode::BAD_REQUEST,
+            &index(&state, en, Some(message)),
+            "no-store",
+        );
+    }
+    let mut to = format!("/v/{}", seal.to_ascii_uppercase());
+    if en {
+        to.push_str("?lang=en");
+    }
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .header(header::CACHE_CONTROL, "no-store")
+        .finish()
+}
+
+/// The answer page for a PDF uploaded from the start page.
+#[derive(Template)]
+#[template(path = "web/verify_pdf.html")]
+struct PdfPage {
+    en: bool,
+    toggle: String,
+    development: bool,
+    tone: &'static str,
+    mark: &'static str,
+    headline: &'static str,
+    headline_other: &'static str,
+    status_line: Option<String>,
+    explanation: String,
+    key_warning: Option<String>,
+    rows: Vec<Row>,
+    checked_at: String,
+}
+
+#[handler]
+async fn pdf_page(
+    state: Data<&AppState>,
+    uri: &poem::http::Uri,
+    multipart: poem::Result<poem::web::Multipart>,
+) -> Response {
+    let en = english(uri.query());
+    let refuse = |message: &'static str| {
+        html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &index(&state, en, Some(message)),
+            "no-store",
+        )
+    };
+    let mut pdf = None;
+    if let Ok(mut multipart) = multipart {
+        while let Ok(Some(field)) = multipart.next_field().await {
+            if field.name() == Some("pdf") {
+                pdf = field.bytes().await.ok();
+                break;
+            }
+        }
+    }
+    let Some(pdf) = pdf.filter(|b| !b.is_empty()) else {
+        return refuse(if en {
+            "Choose the certificate's PDF file, then press Check PDF."
+        } else {
+            "Hãy chọn tệp PDF của giấy chứng nhận rồi bấm Kiểm tra PDF."
+        });
+    };
+    let development = state.issuer.is_development();
+    match verification::check_pdf(&state.db, &state.keys, pdf).await {
+        Ok(check) => html(
+            StatusCode::OK,
+            &PdfPage::new(&check, en, development),
+            "no-store",
+        ),
+        Err(ServiceError::Validation(_)) => refuse(if en {
+            "This file is not a readable PDF certificate."
+        } else {
+            "Tệp này không phải là tệp PDF giấy chứng nhận đọc được."
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, error.debug = ?e, "verification page could not check a PDF");
+            let page = UnavailablePage {
+                en,
+                toggle: toggle("/v/", en),
+                development,
+            };
+            html(StatusCode::SERVICE_UNAVAILABLE, &page, "no-store")
+        }
+    }
+}
+
+impl PdfPage {
+    fn new(check: &PdfCheck, en: bool, development: bool) -> Self {
+        let certificate_verdict = check.status_verdict;
+        let (tone, mark) = match (check.verdict, certificate_verdict) {
+            (PdfVerdict::Genuine, Some(Verdict::Genuine)) => ("ok", "✓"),
+            (PdfVerdict::Genuine, Some(Verdict::Superseded | Verdict::Suspended)) => ("warn", "!"),
+            _ => ("bad", "✗"),
+        };
+        let (headline, headline_other) = if en {
+            (check.verdict.headline_en(), check.verdict.headline_vi())
+        } else {
+            (check.verdict.headline_vi(), check.verdict.headline_en())
+        };
+        let status_line = certificate_verdict.map(|v| {
+            if en {
+                format!("Certificate: {}", v.headline_en())
+            } else {
+                format!("Giấy chứng nhận: {}", v.headline_vi())
+            }
+        });
+        let explanation = match check.verdict {
+            PdfVerdict::Genuine => pick(
+                en,
+                "Tệp PDF có chữ ký số hợp lệ của cơ quan cấp và giống hệt bản đã cấp.".to_owned(),
+                "The PDF carries the registry's valid digital signature and is byte for byte the file it issued.".to_owned(),
+            ),
+            PdfVerdict::Modified => pick(
+                en,
+                "Nội dung tệp đã bị thay đổi sau khi ký: không chấp nhận tệp này. Hãy đề nghị gửi lại bản gốc hoặc quét mã QR trên bản giấy.".to_owned(),
+                "The file was changed after it was signed: do not accept it. Ask for the original, or scan the QR on the paper.".to_owned(),
+            ),
+            PdfVerdict::Unknown => pick(
+                en,
+                "Tệp được ký bằng khóa của cơ quan nhưng không trùng với giấy chứng nhận nào đã cấp. Liên hệ Ban Quản lý Khu kinh tế để xác minh.".to_owned(),
+                "The file is signed with a registry key but matches no certificate it issued. Contact the Economic Zone Management Board.".to_owned(),
+            ),
+            PdfVerdict::NotSignedByUs => pick(
+                en,
+                "Tệp không có chữ ký số của cơ quan cấp giấy chứng nhận: không phải bản điện tử gốc.".to_owned(),
+                "The file does not carry the registry's digital signature: it is not the original electronic certificate.".to_owned(),
+            ),
+        };
+        let key_warning = check
+            .key
+            .as_ref()
+            .filter(|k| k.status == Some(KeyStatus::Compromised))
+            .map(|_| {
+                pick(
+                    en,
+                    "Lưu ý: khóa ký của tệp này đã bị báo lộ; hãy đề nghị cơ quan cấp lại.".to_owned(),
+                    "Note: the key that signed this file was reported compromised; ask the registry to re-issue.".to_owned(),
+                )
+            });
+        let development = development || check.key.as_ref().is_some_and(|k| k.development);
+        Self {
+            en,
+            toggle: toggle("/v/", en),
+            development,
+            tone,
+            mark,
+            headline,
+            headline_other,
+            status_line,
+            explanation,
+            key_warning,
+            rows: check
+                .certificate
+                .as_ref()
+                .map(|c| rows(c, en))
+                .unwrap_or_default(),
+            checked_at: time(check.checked_at),
+        }
+    }
+}
 
 /// The page language, from `?lang=en`; Vietnamese otherwise.
 fn english(query: Option<&str>) -> bool {

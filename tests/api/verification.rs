@@ -535,3 +535,84 @@ async fn an_outage_is_never_shown_as_not_genuine() {
     assert!(html.contains("Chưa kiểm tra được"), "{html}");
     assert!(!html.contains("Không hợp lệ"));
 }
+
+#[tokio::test]
+async fn the_start_page_takes_a_pasted_code_or_an_uploaded_pdf() {
+    let app = TestApp::spawn().await;
+    let (_project, c, _approver) = issued(&app, "KCN-FORM").await;
+    let seal = seal_of(&c);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let (status, headers, html) = page(&app, "/v/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Kiểm tra giấy chứng nhận"));
+    assert!(html.contains("enctype=\"multipart/form-data\""));
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("form-action 'self'")
+    );
+
+    // The whole URL from the QR, pasted (lower case, with spaces), leads to the seal's page.
+    let pasted = format!(" http://verify.test/v/{} ", seal.to_lowercase());
+    let resp = no_redirects
+        .get(app.url("/v/check"))
+        .query(&[("q", pasted.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], format!("/v/{seal}?lang=en"));
+    let resp = no_redirects
+        .get(app.url("/v/check"))
+        .query(&[("q", "<script>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Hãy nhập mã xác thực"));
+    assert!(!html.contains("<script>"));
+
+    // A PDF uploaded from the form.
+    let pdf = pdf_bytes(&app, c["id"].as_str().unwrap()).await;
+    let post = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "pdf",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("gcn.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+        app.client.post(app.url("/v/pdf")).multipart(form).send()
+    };
+    let resp = post(pdf.clone()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Tệp PDF nguyên vẹn"), "{html}");
+    assert!(html.contains("Giấy chứng nhận: Hợp lệ — đang có hiệu lực"));
+    assert!(html.contains(c["project_code"].as_str().unwrap()));
+    assert_no_personal_data(&html, &personal_data(&c));
+
+    let mut changed = pdf;
+    let at = changed.len() / 3;
+    changed[at] ^= 0x01;
+    let html = post(changed).await.unwrap().text().await.unwrap();
+    assert!(html.contains("đã bị sửa đổi sau khi ký"), "{html}");
+
+    let resp = post(b"not a pdf".to_vec()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("không phải là tệp PDF"));
+    let resp = app
+        .client
+        .post(app.url("/v/pdf"))
+        .multipart(reqwest::multipart::Form::new().text("other", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -247,15 +247,7 @@ pub async fn check_seal(
     let Some(row) = row else {
         // Signed by a registry key, yet never issued: a stolen key or a restored database.
         tracing::warn!(key.id = %opened.key_id.to_hex(), "a validly signed seal is not registered");
-        return Ok(SealCheck::rejected(
-            Rejection::NotRegistered,
-            Some(KeyFacts {
-                key_id: opened.key_id.to_hex(),
-                status: None,
-                development: false,
-                compromised_at: None,
-            }),
-        ));
+        return Ok(SealCheck::rejected(Rejection::NotRegistered, None));
     };
     let (facts, key) = facts_of(row)?;
     let Some(verdict) = Verdict::of_status(facts.status) else {

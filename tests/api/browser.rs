@@ -173,6 +173,11 @@ struct Seen {
     scroll_width: f64,
     viewport: (f64, f64),
     development_banner_visible: bool,
+    /// The verdict's drawn sign (tick, exclamation mark, cross, question mark) is on screen.
+    mark_visible: bool,
+    /// Heights of the links a thumb has to hit: the language switch, and the button to the
+    /// newer version or to try again where there is one.
+    tap_heights: Vec<f64>,
 }
 
 const LOOK: &str = r#"
@@ -189,6 +194,9 @@ const LOOK: &str = r#"
         scroll_width: document.documentElement.scrollWidth,
         viewport: [window.innerWidth, window.innerHeight],
         development_banner_visible: shown(document.getElementById('development-key')),
+        mark_visible: shown(document.querySelector('#verdict .mark')),
+        tap_heights: [...document.querySelectorAll('header.top a, a.next')]
+            .map((a) => a.getBoundingClientRect().height),
     };
 "#;
 
@@ -209,6 +217,11 @@ async fn look(client: &Client) -> Seen {
             v["viewport"][1].as_f64().unwrap_or(f64::NAN),
         ),
         development_banner_visible: v["development_banner_visible"] == true,
+        mark_visible: v["mark_visible"] == true,
+        tap_heights: v["tap_heights"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -330,6 +343,12 @@ async fn check_page(client: &Client, base: &str, path: &str, want: &Expect<'_>) 
         seen.scroll_width <= f64::from(WIDTH),
         "{name}: the page scrolls sideways ({} px wide)",
         seen.scroll_width
+    );
+    assert!(seen.mark_visible, "{name}: the verdict's sign shows");
+    assert!(
+        !seen.tap_heights.is_empty() && seen.tap_heights.iter().all(|h| *h >= 44.0),
+        "{name}: links are at least 44 px high for a thumb: {:?}",
+        seen.tap_heights
     );
     assert!(
         seen.development_banner_visible,
@@ -700,11 +719,24 @@ async fn on_a_phone_each_verdict_reads_at_a_glance_in_its_colour_without_persona
                 headline_vi: "Chưa kiểm tra được lúc này",
                 headline_en: "Could not check right now",
                 colour: "grey",
-                shown: vec!["KHÔNG phải là kết luận"],
+                shown: vec!["KHÔNG phải là kết luận", "Thử lại"],
                 hidden,
             },
         )
         .await;
+        // "Try again" asks once more, on the same page.
+        client
+            .find(Locator::Id("retry"))
+            .await
+            .expect("a try-again link")
+            .click()
+            .await
+            .expect("the link opens");
+        assert_eq!(
+            client.current_url().await.unwrap().path(),
+            format!("/v/{}", seal_of(&genuine))
+        );
+        assert_eq!(look(&client).await.headline, "Chưa kiểm tra được lúc này");
     };
     let outcome = tokio::time::timeout(
         Duration::from_secs(180),

@@ -308,6 +308,11 @@ async fn verify_page(
             let page = UnavailablePage {
                 en,
                 toggle: toggle(&self_path, en),
+                retry: if en {
+                    format!("{self_path}?lang=en")
+                } else {
+                    self_path.clone()
+                },
                 development,
             };
             let mut resp = html(status, &page, "no-store");
@@ -360,10 +365,9 @@ struct VerifyPage {
     en: bool,
     toggle: String,
     development: bool,
-    /// `ok`, `warn` or `bad`: the banner's colour.
+    /// `ok`, `warn` or `bad`: the banner's colour, and its sign (tick, exclamation mark, cross),
+    /// which a colour-blind reader can tell apart.
     tone: &'static str,
-    /// A glyph a colour-blind reader can tell apart.
-    mark: &'static str,
     headline: &'static str,
     headline_other: &'static str,
     explanation: String,
@@ -379,6 +383,8 @@ struct VerifyPage {
 struct UnavailablePage {
     en: bool,
     toggle: String,
+    /// This page again, in the same language.
+    retry: String,
     development: bool,
 }
 
@@ -402,10 +408,10 @@ impl VerifyPage {
         page_of: impl Fn(&str) -> String,
     ) -> Self {
         let verdict = check.verdict;
-        let (tone, mark) = match verdict {
-            Verdict::Genuine => ("ok", "✓"),
-            Verdict::Superseded | Verdict::Suspended => ("warn", "!"),
-            Verdict::Revoked | Verdict::NotGenuine => ("bad", "✗"),
+        let tone = match verdict {
+            Verdict::Genuine => "ok",
+            Verdict::Superseded | Verdict::Suspended => "warn",
+            Verdict::Revoked | Verdict::NotGenuine => "bad",
         };
         let (headline, headline_other) = if en {
             (verdict.headline_en(), verdict.headline_vi())
@@ -517,7 +523,6 @@ impl VerifyPage {
             toggle: toggle(path, en),
             development,
             tone,
-            mark,
             headline,
             headline_other,
             explanation,

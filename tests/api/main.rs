@@ -5,6 +5,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod authorization;
+mod browser;
 mod certificates;
 mod cli;
 mod demo;

@@ -135,7 +135,6 @@ struct PdfPage {
     toggle: String,
     development: bool,
     tone: &'static str,
-    mark: &'static str,
     headline: &'static str,
     headline_other: &'static str,
     status_line: Option<String>,
@@ -193,6 +192,7 @@ async fn pdf_page(
                 en,
                 toggle: toggle("/v/", en),
                 development,
+                retry: toggle("/v/", !en),
             };
             html(StatusCode::SERVICE_UNAVAILABLE, &page, "no-store")
         }
@@ -202,10 +202,10 @@ async fn pdf_page(
 impl PdfPage {
     fn new(check: &PdfCheck, en: bool, development: bool) -> Self {
         let certificate_verdict = check.status_verdict;
-        let (tone, mark) = match (check.verdict, certificate_verdict) {
-            (PdfVerdict::Genuine, Some(Verdict::Genuine)) => ("ok", "✓"),
-            (PdfVerdict::Genuine, Some(Verdict::Superseded | Verdict::Suspended)) => ("warn", "!"),
-            _ => ("bad", "✗"),
+        let tone = match (check.verdict, certificate_verdict) {
+            (PdfVerdict::Genuine, Some(Verdict::Genuine)) => "ok",
+            (PdfVerdict::Genuine, Some(Verdict::Superseded | Verdict::Suspended)) => "warn",
+            _ => "bad",
         };
         let (headline, headline_other) = if en {
             (check.verdict.headline_en(), check.verdict.headline_vi())
@@ -258,7 +258,6 @@ impl PdfPage {
             toggle: toggle("/v/", en),
             development,
             tone,
-            mark,
             headline,
             headline_other,
             status_line,

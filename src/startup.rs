@@ -8,7 +8,10 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{api, api::middleware::Edge, certificate::issuer::Issuer, config::Settings, db};
+use crate::{
+    api, api::middleware::Edge, api::rate_limit::RateLimit, certificate::issuer::Issuer,
+    config::Settings, db,
+};
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -130,6 +133,7 @@ pub async fn register_key(
 /// The whole HTTP application.
 pub fn app(state: AppState) -> impl Endpoint + 'static {
     let max_body = state.settings.max_body_bytes;
+    let settings = state.settings.clone();
     let api = api::service();
     let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
@@ -140,7 +144,7 @@ pub fn app(state: AppState) -> impl Endpoint + 'static {
         .nest("/docs", docs)
         .nest("/", api)
         .data(state);
-    Edge::new(routes, max_body)
+    Edge::new(RateLimit::new(routes, &settings), max_body)
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets requests in flight

@@ -214,6 +214,7 @@ impl PublicLimiter {
     }
 
     /// How many clients the table holds.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.limiter.len()
     }

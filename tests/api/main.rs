@@ -19,4 +19,5 @@ mod migrations;
 mod openapi;
 mod parcels;
 mod projects;
+mod rate_limit;
 mod zones;

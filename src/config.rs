@@ -4,6 +4,7 @@
 
 use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf};
 
+use ipnet::IpNet;
 use url::Url;
 
 /// The service's settings, validated.
@@ -45,6 +46,15 @@ pub struct Settings {
     pub issuing_place: String,
     /// Where the signing key comes from.
     pub signing_key: SigningKeySource,
+    /// Requests per minute one client may make to the public endpoints, per instance
+    /// (`PUBLIC_RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    pub public_rate_limit_per_minute: u32,
+    /// Requests a client may make at once before the per-minute pace applies
+    /// (`PUBLIC_RATE_LIMIT_BURST`).
+    pub public_rate_limit_burst: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, comma-separated
+    /// addresses or CIDR blocks); empty by default, so the TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Where the certificate signing key and its certificate chain come from.
@@ -138,6 +148,9 @@ const KNOWN: &[&str] = &[
     "SIGNING_CHAIN_FILE",
     "SIGNING_PKCS12_FILE",
     "SIGNING_PKCS12_PASSWORD",
+    "PUBLIC_RATE_LIMIT_PER_MINUTE",
+    "PUBLIC_RATE_LIMIT_BURST",
+    "TRUSTED_PROXIES",
 ];
 
 impl Settings {
@@ -348,7 +361,25 @@ impl Settings {
                 ));
             }
         };
+        let public_rate_limit_per_minute = parse_number(
+            get("PUBLIC_RATE_LIMIT_PER_MINUTE"),
+            "PUBLIC_RATE_LIMIT_PER_MINUTE",
+            120,
+            0,
+            1_000_000,
+        )?;
+        let public_rate_limit_burst = parse_number(
+            get("PUBLIC_RATE_LIMIT_BURST"),
+            "PUBLIC_RATE_LIMIT_BURST",
+            30,
+            1,
+            1_000_000,
+        )?;
+        let trusted_proxies = parse_networks(get("TRUSTED_PROXIES").unwrap_or(""))?;
         Ok(Self {
+            public_rate_limit_per_minute,
+            public_rate_limit_burst,
+            trusted_proxies,
             issuing_body_name,
             issuing_body_superior,
             issuing_place,
@@ -392,6 +423,12 @@ impl fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("database_max_connections", &self.database_max_connections)
             .field("token_ttl_minutes", &self.token_ttl_minutes)
+            .field(
+                "public_rate_limit_per_minute",
+                &self.public_rate_limit_per_minute,
+            )
+            .field("public_rate_limit_burst", &self.public_rate_limit_burst)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -420,6 +457,40 @@ fn parse_base_url(v: &str) -> Result<Url, ConfigError> {
         ));
     }
     Ok(url)
+}
+
+/// Comma-separated addresses (`10.0.0.7`, `::1`) or CIDR blocks (`10.0.0.0/8`); a bare address
+/// is a block of one. Addresses are kept in canonical form, so an IPv4-mapped IPv6 address names
+/// the IPv4 one.
+fn parse_networks(v: &str) -> Result<Vec<IpNet>, ConfigError> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let net = match item.parse::<IpNet>() {
+                Ok(net) => net,
+                Err(_) => item
+                    .parse::<std::net::IpAddr>()
+                    .map(IpNet::from)
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "TRUSTED_PROXIES",
+                            format!(
+                                "'{item}' is not an IP address or a CIDR block like 10.0.0.0/8"
+                            ),
+                        )
+                    })?,
+            };
+            // An IPv4-mapped block (`::ffff:10.0.0.0/104`) names IPv4 peers, which the limiter
+            // sees in their IPv4 form.
+            Ok(match (net.addr().to_canonical(), net.prefix_len()) {
+                (std::net::IpAddr::V4(v4), len) if net.addr().is_ipv6() && len >= 96 => {
+                    IpNet::new(v4.into(), len - 96).unwrap_or(net).trunc()
+                }
+                _ => net.trunc(),
+            })
+        })
+        .collect()
 }
 
 fn parse_number<T>(
@@ -495,6 +566,26 @@ mod tests {
             (env(&[("LOG_FORMAT", "xml")]), "LOG_FORMAT"),
             (env(&[("LOG_LEVEL", "[[[")]), "LOG_LEVEL"),
             (env(&[("MAX_BODY_BYTES", "-1")]), "MAX_BODY_BYTES"),
+            (
+                env(&[("PUBLIC_RATE_LIMIT_PER_MINUTE", "-5")]),
+                "PUBLIC_RATE_LIMIT_PER_MINUTE",
+            ),
+            (
+                env(&[("PUBLIC_RATE_LIMIT_PER_MINUTE", "lots")]),
+                "PUBLIC_RATE_LIMIT_PER_MINUTE",
+            ),
+            (
+                env(&[("PUBLIC_RATE_LIMIT_BURST", "0")]),
+                "PUBLIC_RATE_LIMIT_BURST",
+            ),
+            (
+                env(&[("TRUSTED_PROXIES", "10.0.0.1, proxy")]),
+                "TRUSTED_PROXIES",
+            ),
+            (
+                env(&[("TRUSTED_PROXIES", "10.0.0.0/33")]),
+                "TRUSTED_PROXIES",
+            ),
         ];
         for (e, name) in cases {
             let err = Settings::from_sources(None, &e).unwrap_err();
@@ -515,5 +606,49 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("s3cret"));
         assert!(printed.contains("***"));
+    }
+
+    #[test]
+    fn public_limits_default_to_120_a_minute_with_a_burst_of_30_and_no_trusted_proxy() {
+        let s = Settings::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(s.public_rate_limit_per_minute, 120);
+        assert_eq!(s.public_rate_limit_burst, 30);
+        assert!(s.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn a_zero_rate_turns_the_public_limit_off() {
+        let s =
+            Settings::from_sources(None, &env(&[("PUBLIC_RATE_LIMIT_PER_MINUTE", "0")])).unwrap();
+        assert_eq!(s.public_rate_limit_per_minute, 0);
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_blocks_in_canonical_form() {
+        let s = Settings::from_sources(
+            Some("trusted_proxies = \"10.0.0.0/8\"\n"),
+            &env(&[(
+                "TRUSTED_PROXIES",
+                " 10.1.2.3/16, 192.0.2.7 ,, 2001:db8::/32, ::ffff:198.51.100.0/120, ::1 ",
+            )]),
+        )
+        .unwrap();
+        let shown: Vec<String> = s.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "10.1.0.0/16",
+                "192.0.2.7/32",
+                "2001:db8::/32",
+                "198.51.100.0/24",
+                "::1/128"
+            ]
+        );
+        let printed = format!("{s:?}");
+        assert!(printed.contains("192.0.2.7/32"), "{printed}");
+        assert!(
+            printed.contains("public_rate_limit_per_minute: 120"),
+            "{printed}"
+        );
     }
 }

@@ -9,8 +9,8 @@ use poem::{
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    api, api::middleware::Edge, certificate::issuer::Issuer, config::Settings, db,
-    service::verification::KeyRing,
+    api, api::middleware::Edge, api::rate_limit::RateLimit, certificate::issuer::Issuer,
+    config::Settings, db, service::verification::KeyRing,
 };
 
 /// What every request handler can reach.
@@ -140,6 +140,7 @@ pub async fn register_key(
 /// The whole HTTP application.
 pub fn app(state: AppState) -> impl Endpoint + 'static {
     let max_body = state.settings.max_body_bytes;
+    let settings = state.settings.clone();
     let api = api::service();
     let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
@@ -150,7 +151,7 @@ pub fn app(state: AppState) -> impl Endpoint + 'static {
         .nest("/docs", docs)
         .nest("/", api)
         .data(state);
-    Edge::new(routes, max_body)
+    Edge::new(RateLimit::new(routes, &settings), max_body)
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets requests in flight

@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod parcels;
 pub mod problem;
 pub mod projects;
+pub mod rate_limit;
 pub mod security;
 pub mod types;
 pub mod users;

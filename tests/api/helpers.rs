@@ -127,6 +127,8 @@ pub struct TestApp {
     /// HTTP client.
     pub client: reqwest::Client,
     handle: tokio::task::JoinHandle<()>,
+    /// Settings this app was started with on top of [`test_settings`]; siblings get them too.
+    extra: Vec<(String, String)>,
     // Declared last: dropped after the server and pool.
     test_db: std::sync::Arc<TestDb>,
 }
@@ -137,47 +139,66 @@ impl Drop for TestApp {
     }
 }
 
-/// Settings for a test app.
+/// Settings for a test app. The public rate limit is far above anything a test sends, so only
+/// the tests of the limit itself meet a 429 (they lower it with [`TestApp::spawn_with`]).
 pub fn test_settings(db: &TestDb) -> Settings {
-    let env: HashMap<String, String> = [
+    test_settings_with(db, &[])
+}
+
+/// Settings for a test app, with `extra` settings overriding the test defaults.
+pub fn test_settings_with(db: &TestDb, extra: &[(String, String)]) -> Settings {
+    let mut env: HashMap<String, String> = [
         ("DATABASE_URL", db.url().to_owned()),
         ("DATA_DIR", db.data_dir().display().to_string()),
         ("DATABASE_MAX_CONNECTIONS", "5".to_owned()),
         ("MAX_BODY_BYTES", "65536".to_owned()),
         ("PUBLIC_BASE_URL", "http://verify.test".to_owned()),
         ("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+        ("PUBLIC_RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
+        ("PUBLIC_RATE_LIMIT_BURST", "1000000".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    env.extend(extra.iter().cloned());
     Settings::from_sources(None, &env).expect("test settings")
 }
 
 impl TestApp {
     /// A fresh app on a fresh, migrated database.
     pub async fn spawn() -> Self {
-        let test_db = std::sync::Arc::new(TestDb::create().await);
-        Self::start(test_db).await
+        Self::spawn_with(&[]).await
     }
 
-    /// A second instance sharing this one's database, as behind a load balancer.
+    /// A fresh app on a fresh database, with some settings changed, e.g.
+    /// `TestApp::spawn_with(&[("PUBLIC_RATE_LIMIT_PER_MINUTE", "6")])`.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        let test_db = std::sync::Arc::new(TestDb::create().await);
+        let extra = extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::start(test_db, extra).await
+    }
+
+    /// A second instance sharing this one's database (and settings), as behind a load balancer.
     pub async fn sibling(&self) -> Self {
-        let mut app = Self::start_server(self.test_db.clone()).await;
+        let mut app = Self::start_server(self.test_db.clone(), self.extra.clone()).await;
         app.admin_token = self.admin_token.clone();
         app.token = self.token.clone();
         app
     }
 
-    async fn start(test_db: std::sync::Arc<TestDb>) -> Self {
-        let mut app = Self::start_server(test_db).await;
+    async fn start(test_db: std::sync::Arc<TestDb>, extra: Vec<(String, String)>) -> Self {
+        let mut app = Self::start_server(test_db, extra).await;
         app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
         app.create_user("officer", &["officer"]).await;
         app.token = app.login("officer", USER_PASSWORD).await;
         app
     }
 
-    async fn start_server(test_db: std::sync::Arc<TestDb>) -> Self {
-        let state = startup::AppState::connect(test_settings(&test_db))
+    async fn start_server(test_db: std::sync::Arc<TestDb>, extra: Vec<(String, String)>) -> Self {
+        let state = startup::AppState::connect(test_settings_with(&test_db, &extra))
             .await
             .expect("app connects and migrates");
         let db = state.db.clone();
@@ -189,6 +210,7 @@ impl TestApp {
             db,
             client: reqwest::Client::new(),
             handle,
+            extra,
             test_db,
         }
     }
@@ -437,7 +459,7 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
 
 /// The settings an app was started with.
 pub fn test_settings_for(app: &TestApp) -> invest_registry::config::Settings {
-    test_settings(&app.test_db)
+    test_settings_with(&app.test_db, &app.extra)
 }
 
 /// A domestic company's investor body.

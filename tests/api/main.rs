@@ -20,5 +20,6 @@ mod migrations;
 mod openapi;
 mod parcels;
 mod projects;
+mod rate_limit;
 mod verification;
 mod zones;

@@ -55,6 +55,10 @@ pub enum ServiceError {
         /// The current ETag, so the client can re-read.
         current: String,
     },
+    /// The service cannot do this now for a reason the operator must fix (for example its
+    /// signing key is not active); another instance or a later retry may succeed.
+    #[error("{0}")]
+    Unavailable(String),
     /// A dependency (database) is unavailable or failed; the cause is logged, never shown.
     #[error("unexpected failure")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),

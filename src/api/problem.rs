@@ -234,6 +234,7 @@ impl From<ServiceError> for Problem {
                     "the resource changed since you read it (its ETag is now {current}); read it again and retry"
                 ),
             ),
+            ServiceError::Unavailable(detail) => Problem::new("unavailable", detail),
             ServiceError::Unexpected(cause) => {
                 tracing::error!(error = %cause, error.debug = ?cause, "unexpected failure");
                 Problem::internal()

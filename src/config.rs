@@ -499,7 +499,8 @@ mod tests {
                 .unwrap();
             assert_eq!(s.status_bundle_max_age_hours, hours);
         }
-        let s = Settings::from_sources(Some("status_bundle_max_age_hours = 48"), &env(&[])).unwrap();
+        let s =
+            Settings::from_sources(Some("status_bundle_max_age_hours = 48"), &env(&[])).unwrap();
         assert_eq!(s.status_bundle_max_age_hours, 48);
         for bad in ["0", "721", "-1", "a day"] {
             let err = Settings::from_sources(None, &env(&[("STATUS_BUNDLE_MAX_AGE_HOURS", bad)]))

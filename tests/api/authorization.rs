@@ -24,9 +24,7 @@ const APPROVER: &[&str] = &["approver"];
 
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
-        "healthz" | "readyz" | "login" | "list_trust_keys" | "get_status_bundle" => {
-            Access::Public
-        }
+        "healthz" | "readyz" | "login" | "list_trust_keys" | "get_status_bundle" => Access::Public,
         "me" | "logout" => Access::AnyStaff,
         "list_zones"
         | "get_zone"

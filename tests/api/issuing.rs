@@ -114,4 +114,3 @@ pub async fn pdf_bytes(app: &TestApp, cert_id: &str) -> Vec<u8> {
     assert!(cd.starts_with("attachment; filename=\"GCNDKDT-"), "{cd}");
     resp.bytes().await.unwrap().to_vec()
 }
-

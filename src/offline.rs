@@ -750,7 +750,7 @@ fn apply_bundle(text: &str, keys: &TrustList, now: DateTime<Utc>, st: &mut State
             effective_on: e.effective_on,
             superseded_by_version: e.superseded_by_version,
         });
-    } else if c.issued_on > vietnam_date(b.generated_at) {
+    } else if issued_after(st, &c, b.generated_at) {
         st.status_problems.push(problem(format!(
             "lập trước khi giấy chứng nhận được cấp; hãy tải bản mới / made before this certificate was issued; download a fresh one: lập / made {}",
             iso_vietnam(b.generated_at),
@@ -764,6 +764,15 @@ fn apply_bundle(text: &str, keys: &TrustList, now: DateTime<Utc>, st: &mut State
             effective_on: None,
             superseded_by_version: None,
         });
+    }
+}
+
+/// True when the certificate was issued after `at`, so a list made at `at` cannot speak for it:
+/// by the PDF's signing time when there is one, else by the seal's issue date.
+fn issued_after(st: &State, c: &CertificateFacts, at: DateTime<Utc>) -> bool {
+    match st.pdf.as_ref().and_then(|p| p.signing_time) {
+        Some(signed) => signed > at,
+        None => c.issued_on > vietnam_date(at),
     }
 }
 

@@ -405,19 +405,8 @@ pub async fn approve(
     let signer = signer_of(&txn, &ctx.actor).await?;
     let key_id = issuer.key_id_hex();
     let now = Utc::now();
-    match db::signing_keys::find(&txn, &key_id).await? {
-        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {}
-        Some(k) => {
-            return Err(ServiceError::conflict(format!(
-                "the signing key {key_id} is {} or outside its validity; configure a new key",
-                k.status
-            )));
-        }
-        None => {
-            return Err(ServiceError::conflict(format!(
-                "the signing key {key_id} is not registered; restart the service"
-            )));
-        }
+    if let Some(why) = unusable_key(&txn, &key_id, now).await? {
+        return Err(ServiceError::conflict(why));
     }
     let (version_no, first) = db::certificates::issued_summary(&txn, draft.project_id).await?;
     // Whole seconds: the PDF's signing time has no fractions.
@@ -524,6 +513,27 @@ pub async fn approve(
     )
     .await?;
     idem.commit(db, txn, cert).await
+}
+
+/// Why the signing key cannot sign at `now` (not registered, not active, or outside its
+/// validity), or `None` when it can.
+async fn unusable_key(
+    conn: &impl ConnectionTrait,
+    key_id: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<String>, ServiceError> {
+    Ok(match db::signing_keys::find(conn, key_id).await? {
+        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {
+            None
+        }
+        Some(k) => Some(format!(
+            "the signing key {key_id} is {} or outside its validity; configure a new key",
+            k.status
+        )),
+        None => Some(format!(
+            "the signing key {key_id} is not registered; restart the service"
+        )),
+    })
 }
 
 /// The approver's signature block, from their account.
@@ -863,20 +873,8 @@ pub async fn status_bundle(
     // missed (absent from the list means "in force at generated_at").
     let now = Utc::now();
     let generated_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    let key_id = issuer.key_id_hex();
-    match db::signing_keys::find(db, &key_id).await? {
-        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {}
-        Some(k) => {
-            return Err(ServiceError::Unavailable(format!(
-                "this instance's signing key {key_id} is {} or outside its validity; no status bundle can be signed until a new key is configured",
-                k.status
-            )));
-        }
-        None => {
-            return Err(ServiceError::Unavailable(format!(
-                "this instance's signing key {key_id} is not registered; restart the service"
-            )));
-        }
+    if let Some(why) = unusable_key(db, &issuer.key_id_hex(), now).await? {
+        return Err(ServiceError::Unavailable(why));
     }
     let entries = db::certificates::not_in_force(db)
         .await?

@@ -101,7 +101,8 @@ fn in_process(settings: &Settings, rounds: usize) {
             "",
         );
         let s = seal::make(&facts, &key).expect("seal");
-        let qr = seal::qr_code(&issuer.verification_url(&s)).expect("qr");
+        let url = issuer.verification_url(&s);
+        let qr = seal::qr_code(&url).expect("qr");
         stats(
             &format!("  QR encode, {label}"),
             time(rounds, || {
@@ -112,6 +113,7 @@ fn in_process(settings: &Settings, rounds: usize) {
         let opts = RenderOptions {
             draft: false,
             qr: Some(&qr),
+            link: Some(&url),
             english: false,
         };
         let rendered = renderer.render(&content, &opts).expect("render");

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `demo`, `openapi`.
+//! The command line: `serve` (the default), `migrate`, `demo`, `openapi`, `users`, `keys`,
+//! `audit`, and the offline verifier's `verify` and `trust fetch`.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -53,6 +54,71 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// Kiểm tra giấy chứng nhận / Check a certificate (PDF, verification URL or seal) with a
+    /// saved keys file, without network unless --online is given.
+    #[command(after_help = VERIFY_EXIT_CODES)]
+    Verify(VerifyArgs),
+    /// Download what offline verification needs.
+    Trust {
+        /// What to do.
+        #[command(subcommand)]
+        action: TrustAction,
+    },
+}
+
+/// The exit codes of `verify`, shown by `verify --help`.
+const VERIFY_EXIT_CODES: &str = "\
+Mã thoát / Exit codes:
+  0  đúng bản gốc, còn hiệu lực / genuine and in force; or genuine with the status not
+     checked (no --status, no --online), which the output states plainly
+  1  đúng bản gốc nhưng không còn hiệu lực / genuine but not in force:
+     superseded, suspended or revoked
+  2  không hợp lệ / not genuine: modified after signing, not signed, a forged seal, or not
+     signed by a known and trustworthy key
+  3  không kiểm tra được / could not check: bad input, unreadable keys or status file, or a
+     status asked for but unavailable (expired bundle, registry unreachable)
+
+Examples:
+  invest-registry trust fetch https://dautu.example.gov.vn
+  invest-registry verify GCNDKDT-2310001234-0.pdf --keys keys.json --status status.json
+  invest-registry verify 'https://dautu.example.gov.vn/v/AEB...' --keys keys.json --online https://dautu.example.gov.vn";
+
+/// Options of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A certificate PDF file, a verification URL (…/v/SEAL, from the QR code) or a seal.
+    #[arg(value_name = "FILE.pdf | URL | SEAL")]
+    pub input: String,
+    /// The keys file: the JSON of GET /api/v1/trust/keys (see `trust fetch`).
+    #[arg(long, value_name = "KEYS.json")]
+    pub keys: PathBuf,
+    /// A status bundle: the JSON of GET /api/v1/trust/status, used until it expires.
+    #[arg(long, value_name = "STATUS.json")]
+    pub status: Option<PathBuf>,
+    /// Also ask this registry for the live status (needs network), e.g.
+    /// https://dautu.example.gov.vn.
+    #[arg(long, value_name = "BASE_URL")]
+    pub online: Option<String>,
+    /// Print the result as JSON (same exit codes).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Trust list actions.
+#[derive(Debug, Subcommand)]
+pub enum TrustAction {
+    /// Download the keys and the status bundle of a registry once, check them, and save them
+    /// for `verify --keys ... --status ...`. Exits 3 when something could not be fetched.
+    Fetch {
+        /// The registry's public address, e.g. https://dautu.example.gov.vn.
+        base_url: String,
+        /// Where to save the keys.
+        #[arg(long, value_name = "FILE", default_value = "keys.json")]
+        keys_out: PathBuf,
+        /// Where to save the status bundle.
+        #[arg(long, value_name = "FILE", default_value = "status.json")]
+        status_out: PathBuf,
     },
 }
 
@@ -159,11 +225,55 @@ pub enum MigrateAction {
     Status,
 }
 
+/// Prints a command-line error (or the help) and chooses the exit code: clap's usual 2, except
+/// for the verifier's commands, where 2 means "not genuine" and bad input is 3.
+pub fn usage_error(e: &clap::Error) -> ExitCode {
+    // Printing to a closed stdout or stderr is not worth another error.
+    let _ = e.print();
+    if !e.use_stderr() {
+        return ExitCode::SUCCESS;
+    }
+    let verifier = std::env::args()
+        .skip(1)
+        .any(|a| a == "verify" || a == "trust");
+    ExitCode::from(if verifier {
+        crate::offline::EXIT_CANNOT_CHECK
+    } else {
+        2
+    })
+}
+
 /// Runs a parsed command line; errors are printed as one line.
 pub fn run(cli: Cli) -> ExitCode {
-    if let Some(Command::Openapi) = cli.command {
-        print!("{}", crate::api::spec_json());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::Openapi) => {
+            print!("{}", crate::api::spec_json());
+            return ExitCode::SUCCESS;
+        }
+        // The verifier's commands need no settings, no database and no server.
+        Some(Command::Verify(args)) => return verify(args),
+        Some(Command::Trust {
+            action:
+                TrustAction::Fetch {
+                    base_url,
+                    keys_out,
+                    status_out,
+                },
+        }) => {
+            return match crate::offline::fetch_trust(base_url, keys_out, status_out) {
+                Ok(lines) => {
+                    for line in lines {
+                        println!("{line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("invest-registry: {e}");
+                    ExitCode::from(crate::offline::EXIT_CANNOT_CHECK)
+                }
+            };
+        }
+        _ => {}
     }
     let settings = match Settings::from_env(cli.config.clone()) {
         Ok(s) => s,
@@ -216,7 +326,7 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Migrate { action }) => migrate(settings, action).await,
-        Some(Command::Openapi) => Ok(()),
+        Some(Command::Openapi | Command::Verify(_) | Command::Trust { .. }) => Ok(()),
         Some(Command::Users { action }) => users(settings, action).await,
         Some(Command::Keys { action }) => keys(settings, action).await,
         Some(Command::Audit {
@@ -343,6 +453,31 @@ async fn keys(settings: Settings, action: KeysAction) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `verify`: prints the report (text or JSON) and exits with its code.
+fn verify(args: &VerifyArgs) -> ExitCode {
+    let report = crate::offline::verify(
+        &crate::offline::VerifyRequest {
+            input: args.input.clone(),
+            keys: args.keys.clone(),
+            status: args.status.clone(),
+            online: args.online.clone(),
+        },
+        chrono::Utc::now(),
+    );
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("invest-registry: {e}");
+                return ExitCode::from(crate::offline::EXIT_CANNOT_CHECK);
+            }
+        }
+    } else {
+        print!("{}", report.to_text());
+    }
+    ExitCode::from(report.exit_code)
 }
 
 fn read_password() -> Result<String, String> {

@@ -55,6 +55,9 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, comma-separated
     /// addresses or CIDR blocks); empty by default, so the TCP peer is the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// How long a downloaded status bundle may be used, in hours
+    /// (`STATUS_BUNDLE_MAX_AGE_HOURS`).
+    pub status_bundle_max_age_hours: u32,
 }
 
 /// Where the certificate signing key and its certificate chain come from.
@@ -151,6 +154,7 @@ const KNOWN: &[&str] = &[
     "PUBLIC_RATE_LIMIT_PER_MINUTE",
     "PUBLIC_RATE_LIMIT_BURST",
     "TRUSTED_PROXIES",
+    "STATUS_BUNDLE_MAX_AGE_HOURS",
 ];
 
 impl Settings {
@@ -328,6 +332,13 @@ impl Settings {
             .unwrap_or("UBND TỈNH QUẢNG TRỊ")
             .to_uppercase();
         let issuing_place = get("ISSUING_PLACE").unwrap_or("Quảng Trị").to_owned();
+        let status_bundle_max_age_hours = parse_number(
+            get("STATUS_BUNDLE_MAX_AGE_HOURS"),
+            "STATUS_BUNDLE_MAX_AGE_HOURS",
+            24,
+            1,
+            720,
+        )?;
         let signing_key = match (
             get("SIGNING_KEY_FILE"),
             get("SIGNING_CHAIN_FILE"),
@@ -384,6 +395,7 @@ impl Settings {
             issuing_body_superior,
             issuing_place,
             signing_key,
+            status_bundle_max_age_hours,
             project_code_prefix,
             duration_limits,
             bootstrap_admin_password,
@@ -429,6 +441,10 @@ impl fmt::Debug for Settings {
             )
             .field("public_rate_limit_burst", &self.public_rate_limit_burst)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field(
+                "status_bundle_max_age_hours",
+                &self.status_bundle_max_age_hours,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -543,7 +559,25 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://./data/registry.sqlite?mode=rwc");
         assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.status_bundle_max_age_hours, 24);
         assert!(s.is_sqlite());
+    }
+
+    #[test]
+    fn the_status_bundle_max_age_is_one_hour_to_thirty_days() {
+        for (text, hours) in [("1", 1), ("72", 72), ("720", 720)] {
+            let s = Settings::from_sources(None, &env(&[("STATUS_BUNDLE_MAX_AGE_HOURS", text)]))
+                .unwrap();
+            assert_eq!(s.status_bundle_max_age_hours, hours);
+        }
+        let s =
+            Settings::from_sources(Some("status_bundle_max_age_hours = 48"), &env(&[])).unwrap();
+        assert_eq!(s.status_bundle_max_age_hours, 48);
+        for bad in ["0", "721", "-1", "a day"] {
+            let err = Settings::from_sources(None, &env(&[("STATUS_BUNDLE_MAX_AGE_HOURS", bad)]))
+                .unwrap_err();
+            assert_eq!(err.setting, "STATUS_BUNDLE_MAX_AGE_HOURS");
+        }
     }
 
     #[test]

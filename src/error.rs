@@ -59,7 +59,11 @@ pub enum ServiceError {
     /// Public verification answers this instead of a verdict, so an outage never reads as "not
     /// genuine".
     #[error("temporarily unavailable")]
-    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    DatabaseDown(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The service cannot do this now for a reason the operator must fix (for example its
+    /// signing key is not active); another instance or a later retry may succeed.
+    #[error("{0}")]
+    Unavailable(String),
     /// A dependency (database) is unavailable or failed; the cause is logged, never shown.
     #[error("unexpected failure")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),

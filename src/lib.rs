@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod offline;
 pub mod service;
 pub mod signing;
 pub mod startup;

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = invest_registry::cli::Cli::parse();
-    invest_registry::cli::run(cli)
+    match invest_registry::cli::Cli::try_parse() {
+        Ok(cli) => invest_registry::cli::run(cli),
+        Err(e) => invest_registry::cli::usage_error(&e),
+    }
 }

@@ -236,6 +236,25 @@ pub struct TrustKeys {
     keys: Vec<TrustKeyView>,
 }
 
+/// The signed status bundle: which certificate versions are not in force, for offline verifiers.
+#[derive(Object, Debug)]
+#[oai(rename = "StatusBundle")]
+pub struct StatusBundleView {
+    /// The bundle, JSON in base64url without padding: `format` (1), `issuer`, `generated_at`,
+    /// `expires_at` and `entries`, each entry with `project_code`, `version`, `status`
+    /// (`superseded`, `suspended` or `revoked`) and, when recorded, `reason`, `effective_on` and
+    /// `superseded_by_version`. A version absent from `entries` and issued before
+    /// `generated_at` was in force at `generated_at`. Do not use it after `expires_at`.
+    payload: String,
+    /// Id of the signing key (see `/api/v1/trust/keys`), hex.
+    key_id: String,
+    /// `ES256`: ECDSA P-256 with SHA-256.
+    algorithm: String,
+    /// Signature (`r ‖ s`, base64url without padding) over the bytes
+    /// `invest-registry/status-bundle/v1\n` followed by the payload's decoded bytes.
+    signature: String,
+}
+
 #[derive(ApiResponse)]
 enum CertificateCreated {
     /// The draft was made (or, with a repeated `Idempotency-Key`, this is the one made before).
@@ -326,6 +345,26 @@ problem_responses! {
         404 NotFound "No certificate has this id.",
         409 Conflict "A draft has no signed PDF (use the preview), or an issued version has no preview.",
         429 TooManyRequests "The API key's rate limit is reached; retry after `Retry-After` seconds.",
+    }
+}
+
+#[derive(ApiResponse)]
+enum StatusBundleFound {
+    /// The signed status bundle; save the body as a file for `invest-registry verify --status`.
+    #[oai(status = 200)]
+    Ok(
+        Json<StatusBundleView>,
+        /// Caching rule: a few minutes; the bundle itself says until when it may be used.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+problem_responses! {
+    /// Errors of reading the status bundle.
+    StatusBundleError {
+        429 TooManyRequests "Too many requests; retry after `Retry-After` seconds.",
+        503 Unavailable "This instance's signing key is not active (retired, compromised, expired or not registered), so it signs no bundle.",
     }
 }
 
@@ -694,6 +733,39 @@ impl CertificatesApi {
             .collect();
         Ok(KeysListed::Ok(
             Json(TrustKeys { keys }),
+            "public, max-age=300".to_owned(),
+        ))
+    }
+
+    /// Status bundle (public)
+    ///
+    /// A signed, dated list of every issued certificate version that is not in force
+    /// (superseded, suspended, revoked), for verifiers without network: download it, then
+    /// `invest-registry verify --keys keys.json --status bundle.json cert.pdf`. It may be used
+    /// until its `expires_at` (`STATUS_BUNDLE_MAX_AGE_HOURS` after it was made). Signed with this
+    /// instance's issuing key, checkable with `/api/v1/trust/keys`. Needs no credentials.
+    #[oai(
+        path = "/trust/status",
+        method = "get",
+        operation_id = "get_status_bundle"
+    )]
+    async fn status_bundle(
+        &self,
+        state: Data<&AppState>,
+    ) -> Result<StatusBundleFound, StatusBundleError> {
+        let signed = service::certificates::status_bundle(
+            &state.db,
+            &state.issuer,
+            state.settings.status_bundle_max_age_hours,
+        )
+        .await?;
+        Ok(StatusBundleFound::Ok(
+            Json(StatusBundleView {
+                payload: signed.payload,
+                key_id: signed.key_id,
+                algorithm: signed.algorithm,
+                signature: signed.signature,
+            }),
             "public, max-age=300".to_owned(),
         ))
     }

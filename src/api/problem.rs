@@ -234,13 +234,14 @@ impl From<ServiceError> for Problem {
                     "the resource changed since you read it (its ETag is now {current}); read it again and retry"
                 ),
             ),
-            ServiceError::Unavailable(cause) => {
+            ServiceError::DatabaseDown(cause) => {
                 tracing::error!(error = %cause, error.debug = ?cause, "dependency unavailable");
                 Problem::new(
                     "unavailable",
                     "the registry cannot answer right now; this is not a verdict, try again in a minute",
                 )
             }
+            ServiceError::Unavailable(detail) => Problem::new("unavailable", detail),
             ServiceError::Unexpected(cause) => {
                 tracing::error!(error = %cause, error.debug = ?cause, "unexpected failure");
                 Problem::internal()

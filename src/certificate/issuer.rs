@@ -167,6 +167,7 @@ impl Issuer {
                 &RenderOptions {
                     draft: true,
                     qr: None,
+                    link: None,
                     english: content.bilingual,
                 },
             )
@@ -194,8 +195,8 @@ impl Issuer {
         let seal = seal::make(&facts, self.inner.identity.signing_key()).map_err(|e| {
             ServiceError::conflict(format!("this certificate cannot be sealed: {e}"))
         })?;
-        let qr =
-            seal::qr_code(&self.verification_url(&seal)).map_err(|e| unexpected(Box::new(e)))?;
+        let url = self.verification_url(&seal);
+        let qr = seal::qr_code(&url).map_err(|e| unexpected(Box::new(e)))?;
         let rendered = self
             .inner
             .renderer
@@ -204,6 +205,7 @@ impl Issuer {
                 &RenderOptions {
                     draft: false,
                     qr: Some(&qr),
+                    link: Some(&url),
                     english: content.bilingual,
                 },
             )

@@ -64,6 +64,10 @@ pub struct RenderOptions<'a> {
     pub draft: bool,
     /// The QR seal, drawn as vector modules top right of page 1.
     pub qr: Option<&'a qrcode::QrCode>,
+    /// The URL the QR code opens: written as a borderless link over the QR, so a reader can
+    /// click it, and as a plain string in the PDF, so an offline verifier finds the seal by
+    /// scanning the signed bytes. Ignored without `qr`.
+    pub link: Option<&'a str>,
     /// Print English labels after the Vietnamese ones.
     pub english: bool,
 }
@@ -73,6 +77,7 @@ impl std::fmt::Debug for RenderOptions<'_> {
         f.debug_struct("RenderOptions")
             .field("draft", &self.draft)
             .field("qr", &self.qr.map(qrcode::QrCode::width))
+            .field("link", &self.link)
             .field("english", &self.english)
             .finish()
     }
@@ -409,6 +414,9 @@ impl<'a> Writer<'a> {
             let side = mm(p.qr_size_mm);
             let qr_top = self.page_h - mm(6.0);
             self.qr(qr, right - side, qr_top - side, side);
+            if let Some(url) = self.opts.link {
+                self.link(url, right - side, qr_top - side, side);
+            }
             top = top.min(qr_top - side - mm(2.0));
         }
 
@@ -500,6 +508,23 @@ impl<'a> Writer<'a> {
         for line in self.c.legal_basis.clone() {
             self.para(Style::Regular, &line, self.indent, Align::Left);
         }
+    }
+
+    /// A borderless link annotation over the square at (`x`, `y`) (lower left) of side `side`.
+    /// printpdf writes the URI as a literal string in the page's `/Annots`, outside any
+    /// compressed stream.
+    fn link(&mut self, url: &str, x: f32, y: f32, side: f32) {
+        use printpdf::{Actions, BorderArray, ColorArray, LinkAnnotation, Rect};
+        let rect = Rect::from_xywh(Pt(x), Pt(y), Pt(side), Pt(side));
+        self.flow.ops().push(Op::LinkAnnotation {
+            link: LinkAnnotation::new(
+                rect,
+                Actions::Uri(url.to_owned()),
+                Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+                Some(ColorArray::Transparent),
+                None,
+            ),
+        });
     }
 
     fn qr(&mut self, qr: &qrcode::QrCode, x: f32, y: f32, side: f32) {

@@ -339,3 +339,69 @@ pub async fn recall_key(
             .map(|m| (m.fingerprint, m.resource_id)),
     )
 }
+
+/// An issued version that is not in force, as the status bundle lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotInForce {
+    /// Project code.
+    pub project_code: String,
+    /// Version number.
+    pub version_no: i32,
+    /// Superseded, suspended or revoked.
+    pub status: CertificateStatus,
+    /// Why, when recorded.
+    pub status_reason: Option<String>,
+    /// When the status took effect.
+    pub status_effective_on: Option<NaiveDate>,
+    /// The version that replaced a superseded one.
+    pub superseded_by_version: Option<i32>,
+}
+
+/// Every issued version that is superseded, suspended or revoked, with the number of the version
+/// that replaced a superseded one, ordered by project code then version: one query (the table
+/// joined to itself on `superseded_by`).
+pub async fn not_in_force(conn: &impl ConnectionTrait) -> Result<Vec<NotInForce>, DbErr> {
+    use certificate::Column as C;
+    use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query};
+    let statuses = [
+        CertificateStatus::Superseded.as_str(),
+        CertificateStatus::Suspended.as_str(),
+        CertificateStatus::Revoked.as_str(),
+    ];
+    let query = Query::select()
+        .column(("c", C::ProjectCode))
+        .column(("c", C::VersionNo))
+        .column(("c", C::Status))
+        .column(("c", C::StatusReason))
+        .column(("c", C::StatusEffectiveOn))
+        .expr_as(Expr::col(("n", C::VersionNo)), "superseded_by_version")
+        .from_as(certificate::Entity, "c")
+        .join_as(
+            JoinType::LeftJoin,
+            certificate::Entity,
+            "n",
+            Expr::col(("n", C::Id)).equals(("c", C::SupersededBy)),
+        )
+        .and_where(Expr::col(("c", C::VersionNo)).is_not_null())
+        .and_where(Expr::col(("c", C::Status)).is_in(statuses))
+        .order_by(("c", C::ProjectCode), Order::Asc)
+        .order_by(("c", C::VersionNo), Order::Asc)
+        .to_owned();
+    conn.query_all(&query)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let status: String = row.try_get("", "status")?;
+            Ok(NotInForce {
+                project_code: row.try_get("", "project_code")?,
+                version_no: row.try_get("", "version_no")?,
+                status: status
+                    .parse()
+                    .map_err(|_| corrupt("certificates", "status", &status))?,
+                status_reason: row.try_get("", "status_reason")?,
+                status_effective_on: row.try_get("", "status_effective_on")?,
+                superseded_by_version: row.try_get("", "superseded_by_version")?,
+            })
+        })
+        .collect()
+}

@@ -21,6 +21,7 @@ use crate::{
         text::clean_optional,
     },
     error::ServiceError,
+    signing::bundle,
 };
 
 const DRAFTERS: &[Role] = &[Role::Officer];
@@ -404,19 +405,8 @@ pub async fn approve(
     let signer = signer_of(&txn, &ctx.actor).await?;
     let key_id = issuer.key_id_hex();
     let now = Utc::now();
-    match db::signing_keys::find(&txn, &key_id).await? {
-        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {}
-        Some(k) => {
-            return Err(ServiceError::conflict(format!(
-                "the signing key {key_id} is {} or outside its validity; configure a new key",
-                k.status
-            )));
-        }
-        None => {
-            return Err(ServiceError::conflict(format!(
-                "the signing key {key_id} is not registered; restart the service"
-            )));
-        }
+    if let Some(why) = unusable_key(&txn, &key_id, now).await? {
+        return Err(ServiceError::conflict(why));
     }
     let (version_no, first) = db::certificates::issued_summary(&txn, draft.project_id).await?;
     // Whole seconds: the PDF's signing time has no fractions.
@@ -523,6 +513,27 @@ pub async fn approve(
     )
     .await?;
     idem.commit(db, txn, cert).await
+}
+
+/// Why the signing key cannot sign at `now` (not registered, not active, or outside its
+/// validity), or `None` when it can.
+async fn unusable_key(
+    conn: &impl ConnectionTrait,
+    key_id: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<String>, ServiceError> {
+    Ok(match db::signing_keys::find(conn, key_id).await? {
+        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {
+            None
+        }
+        Some(k) => Some(format!(
+            "the signing key {key_id} is {} or outside its validity; configure a new key",
+            k.status
+        )),
+        None => Some(format!(
+            "the signing key {key_id} is not registered; restart the service"
+        )),
+    })
 }
 
 /// The approver's signature block, from their account.
@@ -847,4 +858,45 @@ pub async fn set_key_status(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The signed status bundle for offline verifiers: every issued version that is not in force,
+/// dated now, usable for `max_age_hours`, signed with this instance's issuing key. Unavailable
+/// when that key is not active and valid in the registry: a verifier would rightly refuse a
+/// bundle signed with a retired or compromised key.
+pub async fn status_bundle(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    max_age_hours: u32,
+) -> Result<bundle::SignedBundle, ServiceError> {
+    // Dated before the list is read: a change committed meanwhile is then listed early, never
+    // missed (absent from the list means "in force at generated_at").
+    let now = Utc::now();
+    let generated_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    if let Some(why) = unusable_key(db, &issuer.key_id_hex(), now).await? {
+        return Err(ServiceError::Unavailable(why));
+    }
+    let entries = db::certificates::not_in_force(db)
+        .await?
+        .into_iter()
+        .map(|r| bundle::StatusEntry {
+            project_code: r.project_code,
+            version: u32::try_from(r.version_no).unwrap_or(0),
+            status: r.status.as_str().to_owned(),
+            reason: r.status_reason,
+            effective_on: r.status_effective_on,
+            superseded_by_version: r.superseded_by_version.and_then(|v| u32::try_from(v).ok()),
+        })
+        .collect();
+    let status = bundle::StatusBundle {
+        format: bundle::FORMAT_V1,
+        issuer: issuer.issuing_body().name,
+        generated_at,
+        expires_at: generated_at + chrono::Duration::hours(i64::from(max_age_hours)),
+        entries,
+    };
+    let issuer = issuer.clone();
+    tokio::task::spawn_blocking(move || bundle::sign(&status, issuer.identity().signing_key()))
+        .await
+        .map_err(|e| ServiceError::Unexpected(Box::new(e)))
 }

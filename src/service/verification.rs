@@ -423,7 +423,7 @@ async fn db_key(db: &DatabaseConnection, key_id: &str) -> Result<Option<KeyFacts
 }
 
 fn unavailable(e: DbErr) -> ServiceError {
-    ServiceError::Unavailable(Box::new(e))
+    ServiceError::DatabaseDown(Box::new(e))
 }
 
 /// The public part of the frozen content: serde skips everything else without building it.

@@ -300,7 +300,9 @@ async fn verify_page(
         Err(e) => {
             // Log the cause once; the person sees "could not check", never "not genuine".
             let status = match &e {
-                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ServiceError::DatabaseDown(_) | ServiceError::Unavailable(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             tracing::error!(error = %e, error.debug = ?e, "verification page could not check a seal");

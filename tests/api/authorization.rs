@@ -24,9 +24,8 @@ const APPROVER: &[&str] = &["approver"];
 
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
-        "healthz" | "readyz" | "login" | "list_trust_keys" | "verify_seal" | "verify_pdf" => {
-            Access::Public
-        }
+        "healthz" | "readyz" | "login" | "list_trust_keys" | "get_status_bundle"
+        | "verify_seal" | "verify_pdf" => Access::Public,
         "me" | "logout" => Access::AnyStaff,
         "list_zones"
         | "get_zone"

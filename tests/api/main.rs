@@ -17,6 +17,7 @@ mod issuing;
 mod leases;
 mod logs;
 mod migrations;
+mod offline;
 mod openapi;
 mod parcels;
 mod projects;

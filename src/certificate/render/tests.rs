@@ -20,13 +20,17 @@ fn text_of(pdf: &RenderedPdf) -> Option<String> {
     pdftotext(&pdf.bytes, dir.path()).map(|t| squash(&t))
 }
 
-/// A QR like the seal's: an upper-case URL with 170 Base32 characters.
-fn seal_qr() -> qrcode::QrCode {
+/// A verification URL like the seal's: an upper-case URL with 170 Base32 characters.
+fn seal_url() -> String {
     let blob: String = (0..170)
         .map(|i| b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(i * 7 + 3) % 32] as char)
         .collect();
-    let url = format!("HTTPS://DKDT.QUANGTRI.GOV.VN/V/{blob}");
-    qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M).expect("qr")
+    format!("HTTPS://DKDT.QUANGTRI.GOV.VN/V/{blob}")
+}
+
+/// The QR of [`seal_url`].
+fn seal_qr() -> qrcode::QrCode {
+    qrcode::QrCode::with_error_correction_level(seal_url(), qrcode::EcLevel::M).expect("qr")
 }
 
 fn draft_content() -> CertificateContent {
@@ -72,11 +76,12 @@ pub(super) fn one_page_content() -> CertificateContent {
 
 #[test]
 fn a_short_certificate_is_small_and_signable() {
-    let qr = seal_qr();
+    let (qr, url) = (seal_qr(), seal_url());
     let pdf = render(
         &one_page_content(),
         &RenderOptions {
             qr: Some(&qr),
+            link: Some(&url),
             ..RenderOptions::default()
         },
     );
@@ -176,9 +181,10 @@ fn a_long_objective_wraps_without_losing_words() {
 
 #[test]
 fn the_same_content_gives_the_same_bytes() {
-    let qr = seal_qr();
+    let (qr, url) = (seal_qr(), seal_url());
     let opts = RenderOptions {
         qr: Some(&qr),
+        link: Some(&url),
         ..RenderOptions::default()
     };
     let a = render(&CertificateContent::sample(3), &opts);
@@ -195,6 +201,58 @@ fn the_same_content_gives_the_same_bytes() {
         render(&draft_content(), &draft).bytes,
         render(&draft_content(), &draft).bytes
     );
+}
+
+#[test]
+fn the_verification_url_is_a_borderless_link_written_as_a_plain_string_over_the_qr() {
+    let (qr, url) = (seal_qr(), seal_url());
+    let pdf = render(
+        &one_page_content(),
+        &RenderOptions {
+            qr: Some(&qr),
+            link: Some(&url),
+            ..RenderOptions::default()
+        },
+    );
+    let literal = format!("/URI({url})");
+    let bytes = &pdf.bytes;
+    let found: Vec<usize> = (0..bytes.len())
+        .filter(|&i| bytes[i..].starts_with(literal.as_bytes()))
+        .collect();
+    assert_eq!(found.len(), 1, "the URI appears once, uncompressed");
+    // It sits in the first page's /Annots: a Link with no border.
+    let doc = lopdf::Document::load_mem(bytes).expect("reads");
+    let page = *doc.get_pages().get(&1).expect("page 1");
+    let annots = doc
+        .get_dictionary(page)
+        .and_then(|p| p.get(b"Annots"))
+        .and_then(lopdf::Object::as_array)
+        .expect("page 1 has annotations");
+    let link = annots[0].as_dict().expect("inline dictionary");
+    assert_eq!(link.get(b"Subtype").unwrap().as_name().unwrap(), b"Link");
+    let border: Vec<f32> = link
+        .get(b"Border")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_float().unwrap())
+        .collect();
+    assert_eq!(border, [0.0, 0.0, 0.0]);
+    let rect: Vec<f32> = link
+        .get(b"Rect")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_float().unwrap())
+        .collect();
+    // Over the QR: top right of an A4 page, square.
+    assert!(rect[0] > 400.0 && rect[3] > 780.0, "{rect:?}");
+    assert!(((rect[2] - rect[0]) - (rect[3] - rect[1])).abs() < 0.01);
+    // No link without a QR (drafts).
+    let draft = render(&draft_content(), &RenderOptions::default());
+    assert!(!draft.bytes.windows(5).any(|w| w == b"/URI("));
 }
 
 #[test]

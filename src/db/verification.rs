@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{certificate, signing_key};
 use sea_orm::{
-    ConnectionTrait, DbErr, FromQueryResult,
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
 
@@ -61,6 +61,14 @@ pub async fn find(
     conn: &impl ConnectionTrait,
     lookup: Lookup<'_>,
 ) -> Result<Option<RegisteredCertificate>, DbErr> {
+    RegisteredCertificate::find_by_statement(statement(conn.get_database_backend(), lookup))
+        .one(conn)
+        .await
+}
+
+/// The statement [`find`] runs, so a benchmark or an operator can ask the database for its plan
+/// (`EXPLAIN`): the seal lookup must use `ux_certificates_seal`.
+pub fn statement(backend: DbBackend, lookup: Lookup<'_>) -> Statement {
     let c = Alias::new("c");
     let n = Alias::new("n");
     let k = Alias::new("k");
@@ -125,8 +133,5 @@ pub async fn find(
         Lookup::PdfSha256(sha) => q.and_where(col(&c, certificate::Column::PdfSha256).eq(sha)),
     };
     q.limit(1);
-    let stmt = conn.get_database_backend().build(&q);
-    RegisteredCertificate::find_by_statement(stmt)
-        .one(conn)
-        .await
+    backend.build(&q)
 }

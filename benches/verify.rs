@@ -14,7 +14,7 @@
 //! query, whole check, JSON) next to a one-row read, with the query plan.
 //!
 //! Run: `cargo bench --bench verify` (needs `wrk`). Knobs: `BENCH_CERTS` (3000 certificates),
-//! `BENCH_SECONDS` (10 per target), `BENCH_DATABASE_URL` (a PostgreSQL database instead of a
+//! `BENCH_SECONDS` (10 per target and round), `BENCH_ROUNDS` (3), `BENCH_DATABASE_URL` (a PostgreSQL database instead of a
 //! SQLite file in a temporary folder; it should be empty), `DATABASE_MAX_CONNECTIONS` (pool size).
 
 use std::{
@@ -36,6 +36,7 @@ use invest_registry::{
     signing::seal,
     startup::{self, AppState},
 };
+use p256::ecdsa::signature::{Signer, Verifier};
 use poem::{
     Endpoint, EndpointExt, Route, Server, handler,
     listener::{Acceptor, Listener, TcpListener},
@@ -57,6 +58,7 @@ const SEEDING_CONCURRENCY: usize = 8;
 struct Knobs {
     certs: usize,
     seconds: u64,
+    rounds: usize,
     database_url: Option<String>,
     pool: Option<String>,
 }
@@ -73,6 +75,10 @@ impl Knobs {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(10)
                 .max(2),
+            rounds: var("BENCH_ROUNDS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3)
+                .max(1),
             database_url: var("BENCH_DATABASE_URL"),
             pool: var("DATABASE_MAX_CONNECTIONS"),
         }
@@ -102,7 +108,8 @@ fn settings(dir: &Path, knobs: &Knobs) -> Settings {
 // ------------------------------------------------------------------------------------------------
 // The server: the real app plus the reference route.
 
-/// `GET /bench/row/:id`: one certificates row by primary key through sea-orm, as a small JSON.
+/// `GET /bench/row/:id`: one certificates row by primary key through sea-orm, as the registry's
+/// own reads do it (`find_by_id(..).one(..)`, which sends `LIMIT ?`), as a small JSON.
 #[handler]
 async fn row_by_id(
     UrlPath(id): UrlPath<Uuid>,
@@ -111,8 +118,26 @@ async fn row_by_id(
     let row = entity::certificate::Entity::find_by_id(id)
         .one(db)
         .await
-        .map_err(poem::error::InternalServerError)?
-        .ok_or(poem::error::NotFoundError)?;
+        .map_err(poem::error::InternalServerError)?;
+    row_json(row)
+}
+
+/// `GET /bench/row-no-limit/:id`: the same read without `LIMIT ?`, which SQLite re-prepares on
+/// every execution; the strictest reference.
+#[handler]
+async fn row_by_id_no_limit(
+    UrlPath(id): UrlPath<Uuid>,
+    Data(db): Data<&DatabaseConnection>,
+) -> poem::Result<Json<Value>> {
+    let rows = entity::certificate::Entity::find_by_id(id)
+        .all(db)
+        .await
+        .map_err(poem::error::InternalServerError)?;
+    row_json(rows.into_iter().next())
+}
+
+fn row_json(row: Option<entity::certificate::Model>) -> poem::Result<Json<Value>> {
+    let row = row.ok_or(poem::error::NotFoundError)?;
     Ok(Json(json!({
         "id": row.id,
         "project_code": row.project_code,
@@ -124,12 +149,12 @@ async fn row_by_id(
 /// The real application with the reference route beside it, behind the same edge middleware,
 /// so the two differ only in what their handlers do.
 fn bench_app(state: AppState) -> impl Endpoint + 'static {
-    let row = invest_registry::api::middleware::Edge::new(
-        poem::get(row_by_id).data(state.db.clone()),
-        state.settings.max_body_bytes,
-    );
+    let edge = |ep| invest_registry::api::middleware::Edge::new(ep, state.settings.max_body_bytes);
+    let row = edge(poem::get(row_by_id).data(state.db.clone()));
+    let row_no_limit = edge(poem::get(row_by_id_no_limit).data(state.db.clone()));
     Route::new()
         .at("/bench/row/:id", row)
+        .at("/bench/row-no-limit/:id", row_no_limit)
         .nest("/", startup::app(state))
 }
 
@@ -427,6 +452,7 @@ end
 #[derive(Clone)]
 struct Target {
     name: &'static str,
+    short: &'static str,
     url: String,
     script: Option<PathBuf>,
     header: Option<String>,
@@ -438,6 +464,9 @@ struct Measured {
     p50: Duration,
     p99: Duration,
     requests: u64,
+    /// CPU time the server process (every thread) spent per request, whatever else the machine
+    /// was doing: the cost that decides the rate on a saturated machine.
+    server_cpu: Duration,
     /// Non-2xx answers and socket errors, when any.
     trouble: Vec<String>,
 }
@@ -497,6 +526,7 @@ fn parse_wrk(out: &str) -> Option<Measured> {
         p50: p50?,
         p99: p99?,
         requests: requests?,
+        server_cpu: Duration::ZERO,
         trouble,
     })
 }
@@ -521,6 +551,25 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// CPU time this process has used so far, all threads, user and system (`/proc/self/stat`,
+/// in clock ticks of 1/100 s).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 fn ms(d: Duration) -> String {
@@ -607,12 +656,39 @@ async fn breakdown(state: &AppState, seals: &[String], ids: &[Uuid]) {
     )
     .expect("json");
     let bytes = serde_json::to_vec(&body).expect("json").len();
+    // The two verifiers on a message of a seal's size (prefix + 42 bytes), same key and signature.
+    let signing = p256::ecdsa::SigningKey::random(&mut rand::thread_rng());
+    let message = [7u8; 69];
+    let signature: p256::ecdsa::Signature = signing.sign(&message);
+    let signature_rs = signature.to_bytes();
+    let p256_key = *signing.verifying_key();
+    let point = p256_key.to_encoded_point(false);
+    let ring_key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_FIXED,
+        point.as_bytes(),
+    );
     let rows: Vec<(&str, (Duration, Duration))> = vec![
         (
             "seal::open (decode + ECDSA P-256 verify)",
             timed(rounds, |i| {
                 let s = seal_at(i);
                 async move { seal::open(s, |id| state.keys.get(id)).is_ok() }
+            })
+            .await,
+        ),
+        (
+            "  ECDSA P-256 verify alone, ring",
+            timed(rounds, |_| {
+                let ok = ring_key.verify(&message, &signature_rs).is_ok();
+                async move { ok }
+            })
+            .await,
+        ),
+        (
+            "  ECDSA P-256 verify alone, p256 (before)",
+            timed(rounds, |_| {
+                let ok = p256_key.verify(&message, &signature).is_ok();
+                async move { ok }
             })
             .await,
         ),
@@ -645,9 +721,16 @@ async fn breakdown(state: &AppState, seals: &[String], ids: &[Uuid]) {
             .await,
         ),
         (
-            "reference: certificates find_by_id",
+            "reference: find_by_id .one() (LIMIT ?)",
             timed(rounds, |i| {
                 entity::certificate::Entity::find_by_id(id_at(i)).one(&state.db)
+            })
+            .await,
+        ),
+        (
+            "reference: find_by_id .all() (no LIMIT ?)",
+            timed(rounds, |i| {
+                entity::certificate::Entity::find_by_id(id_at(i)).all(&state.db)
             })
             .await,
         ),
@@ -761,96 +844,122 @@ async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
         .map(|s| format!("/api/v1/verify/{s}"))
         .collect();
     let row_paths: Vec<String> = ids.iter().map(|id| format!("/bench/row/{id}")).collect();
+    let row_no_limit_paths: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/bench/row-no-limit/{id}"))
+        .collect();
+    // In this order: the ratios read runs[1] (row), runs[2] (verify) and runs[3] (row without
+    // LIMIT), run back to back.
     let targets = [
         Target {
             name: "GET /healthz",
+            short: "healthz",
             url: format!("{base}/healthz"),
             script: None,
             header: None,
         },
         Target {
             name: "GET /bench/row/{id} (plain read)",
+            short: "row",
             url: base.clone(),
             script: Some(random_paths_script(dir, "rows", &row_paths)),
             header: None,
         },
         Target {
-            name: "GET /api/v1/zones/{id} (bearer token)",
-            url: format!("{base}/api/v1/zones/{}", seeded.zone_id),
-            script: None,
-            header: Some(format!("Authorization: Bearer {}", seeded.officer)),
-        },
-        Target {
             name: "GET /api/v1/verify/{seal}",
+            short: "verify",
             url: base.clone(),
             script: Some(random_paths_script(dir, "seals", &verify_paths)),
             header: None,
         },
+        Target {
+            name: "GET /bench/row-no-limit/{id}",
+            short: "row-no-limit",
+            url: base.clone(),
+            script: Some(random_paths_script(
+                dir,
+                "rows-no-limit",
+                &row_no_limit_paths,
+            )),
+            header: None,
+        },
+        Target {
+            name: "GET /api/v1/zones/{id} (bearer token)",
+            short: "zones",
+            url: format!("{base}/api/v1/zones/{}", seeded.zone_id),
+            script: None,
+            header: Some(format!("Authorization: Bearer {}", seeded.officer)),
+        },
     ];
 
     let second = AppState::connect(settings).await.expect("second instance");
-    let seconds = knobs.seconds;
+    let (seconds, rounds) = (knobs.seconds, knobs.rounds);
     println!(
-        "\n-- wrk -c{CONNECTIONS} -t2 -d{seconds}s --latency, after a 2 s warm-up per target; \
-         {} seals and row ids in random order",
+        "\n-- wrk -c{CONNECTIONS} -t2 -d{seconds}s --latency, {rounds} rounds (targets in turn, \
+         so background load hits all alike), 2 s warm-up first; {} seals and row ids in random order",
         seals.len()
     );
-    let mut results = Vec::new();
+    let mut runs: Vec<Vec<Measured>> = targets.iter().map(|_| Vec::new()).collect();
     let mut fresh = false;
-    for target in targets {
-        let warm = target.clone();
-        tokio::task::spawn_blocking(move || wrk(&warm, 2))
-            .await
-            .expect("warm-up");
-        let is_verify = target.name.contains("verify");
-        let load = tokio::task::spawn_blocking(move || {
-            let m = wrk(&target, seconds);
-            (target, m)
-        });
-        if is_verify {
-            // Revoke halfway through the run, on the other instance.
-            tokio::time::sleep(Duration::from_secs(seconds) / 2).await;
-            fresh = freshness(&api, &second, revokee.id, &revokee.seal).await;
+    for round in 1..=rounds {
+        let mut line = format!("round {round}:");
+        for (target, runs) in targets.iter().zip(&mut runs) {
+            if round == 1 {
+                let warm = target.clone();
+                tokio::task::spawn_blocking(move || wrk(&warm, 2))
+                    .await
+                    .expect("warm-up");
+            }
+            let cpu_before = process_cpu();
+            let load = {
+                let target = target.clone();
+                tokio::task::spawn_blocking(move || wrk(&target, seconds))
+            };
+            if round == rounds && target.name.contains("verify") {
+                // Revoke halfway through the last run, on the other instance.
+                tokio::time::sleep(Duration::from_secs(seconds) / 2).await;
+                fresh = freshness(&api, &second, revokee.id, &revokee.seal).await;
+            }
+            let mut m = load.await.expect("wrk");
+            m.server_cpu = (process_cpu() - cpu_before) / m.requests.max(1) as u32;
+            line.push_str(&format!("  {} {:.0}", target.short, m.rate));
+            runs.push(m);
         }
-        results.push(load.await.expect("wrk"));
+        let (verify, row) = (runs[2][round - 1].rate, runs[1][round - 1].rate);
+        println!("{line}  verify/row {:.2}", verify / row);
     }
 
     println!(
-        "\n{:<40} {:>11} {:>10} {:>10} {:>10}",
-        "target", "req/s", "p50", "p99", "requests"
+        "\n{:<40} {:>9} {:>9} {:>9} {:>9} {:>13}",
+        "target (median round)", "req/s", "p50", "p99", "requests", "server CPU/req"
     );
-    for (target, m) in &results {
+    let mut medians = Vec::new();
+    for (target, runs) in targets.iter().zip(&mut runs) {
+        runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+        let m = &runs[runs.len() / 2];
         println!(
-            "{:<40} {:>11.0} {:>10} {:>10} {:>10}",
+            "{:<40} {:>9.0} {:>9} {:>9} {:>9} {:>10.0} µs",
             target.name,
             m.rate,
             ms(m.p50),
             ms(m.p99),
-            m.requests
+            m.requests,
+            m.server_cpu.as_secs_f64() * 1e6
         );
-        for t in &m.trouble {
+        for t in runs.iter().flat_map(|r| &r.trouble) {
             println!("{:<40} ! {t}", "");
         }
+        medians.push(m.rate);
     }
-    let rate = |name: &str| {
-        results
-            .iter()
-            .find(|(t, _)| t.name.starts_with(name))
-            .map_or(f64::NAN, |(_, m)| m.rate)
-    };
-    let (verify, row, health) = (
-        rate("GET /api/v1/verify"),
-        rate("GET /bench/row"),
-        rate("GET /healthz"),
-    );
+    let (health, row, verify, row_no_limit) = (medians[0], medians[1], medians[2], medians[3]);
     let ratio = verify / row;
     println!(
         "verify/row     = {ratio:.2}  (goal >= {GOAL:.2}: {})",
         if ratio >= GOAL { "met" } else { "NOT met" }
     );
+    println!("verify/row-no-limit = {:.2}", verify / row_no_limit);
     println!("verify/healthz = {:.2}", verify / health);
     println!("row/healthz    = {:.2}", row / health);
-
     println!("load average after: {}", load_average());
 
     query_plan(&state.db, &seals[0]).await;

@@ -1,21 +1,25 @@
 //! Verification throughput benchmark (issue 6). On one server, in one run, `wrk` loads at 64
-//! connections:
+//! connections, target after target, for several rounds:
 //! - `GET /api/v1/verify/{seal}` over every issued seal, shuffled, one picked at random per
 //!   request (in force, superseded, suspended and revoked certificates);
 //! - `GET /bench/row/{id}`: the reference, a plain read of one certificates row by primary key
-//!   through sea-orm, mounted by this benchmark only (every registry read needs a token, whose
-//!   lookup would be a second query);
+//!   through sea-orm as the registry's reads do it (`find_by_id(..).one(..)`), mounted by this
+//!   benchmark only (every registry read needs a token, whose lookup would be a second query);
+//! - `GET /bench/row-no-limit/{id}`: the same read without `LIMIT ?` (see `db::verification`),
+//!   the strictest reference;
 //! - `GET /healthz`: the HTTP stack alone;
 //! - for information, `GET /api/v1/zones/{id}` with a staff bearer token (token lookup + row).
 //!
-//! It prints each target's rate, p50 and p99, the ratios verify/row (goal >= 0.70) and
-//! verify/healthz; shows that a revocation made through a second instance is seen by the first
-//! one's very next verification; and breaks one verification down in process (seal check,
-//! query, whole check, JSON) next to a one-row read, with the query plan.
+//! It prints each target's rate, p50, p99 and the server's CPU time per request, the ratios
+//! verify/row (goal >= 0.70), verify/row-no-limit and verify/healthz; shows that a revocation
+//! made through a second instance is seen by the first one's very next verification; prints the
+//! verification query's plan; and breaks one verification down in process (seal check, query,
+//! whole check, JSON) next to a one-row read.
 //!
 //! Run: `cargo bench --bench verify` (needs `wrk`). Knobs: `BENCH_CERTS` (3000 certificates),
-//! `BENCH_SECONDS` (10 per target and round), `BENCH_ROUNDS` (3), `BENCH_DATABASE_URL` (a PostgreSQL database instead of a
-//! SQLite file in a temporary folder; it should be empty), `DATABASE_MAX_CONNECTIONS` (pool size).
+//! `BENCH_SECONDS` (10 per target and round), `BENCH_ROUNDS` (3), `BENCH_DATABASE_URL` (an empty
+//! PostgreSQL database instead of a SQLite file in a temporary folder), `DATABASE_MAX_CONNECTIONS`
+//! (pool size).
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -645,7 +649,7 @@ async fn breakdown(state: &AppState, seals: &[String], ids: &[Uuid]) {
     let body: Value = serde_json::from_slice(
         &app.get_response(
             poem::Request::builder()
-                .uri_str(&format!("/api/v1/verify/{}", seal_at(0)))
+                .uri_str(format!("/api/v1/verify/{}", seal_at(0)))
                 .finish(),
         )
         .await

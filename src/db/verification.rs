@@ -137,3 +137,19 @@ pub fn statement(backend: DbBackend, lookup: Lookup<'_>) -> Statement {
     // whose `LIMIT ?` was rebound on every execution: a fifth of the CPU of a verification.
     backend.build(&q)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookup_binds_only_its_key_and_no_limit_that_sqlite_would_re_prepare_for() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for lookup in [Lookup::Seal("SEAL"), Lookup::PdfSha256("00ff")] {
+                let stmt = statement(backend, lookup);
+                assert!(!stmt.sql.contains("LIMIT"), "{}", stmt.sql);
+                assert_eq!(stmt.values.map(|v| v.0.len()), Some(1), "{}", stmt.sql);
+            }
+        }
+    }
+}

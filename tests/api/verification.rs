@@ -616,3 +616,38 @@ async fn the_start_page_takes_a_pasted_code_or_an_uploaded_pdf() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_seal_lookup_is_one_search_of_the_unique_seal_index() {
+    use invest_registry::db::verification::{Lookup, statement};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = TestApp::spawn().await;
+    let (_, cert, _) = issued(&app, "KCN-PLAN").await;
+    let seal = seal_of(&cert);
+    if app.db.get_database_backend() != DbBackend::Sqlite {
+        // PostgreSQL plans a table this small with a sequential scan; the index matters at scale.
+        return;
+    }
+    let stmt = statement(DbBackend::Sqlite, Lookup::Seal(&seal));
+    let plan: Vec<String> = app
+        .db
+        .query_all_raw(Statement {
+            sql: format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+            ..stmt
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "detail").unwrap())
+        .collect();
+    assert_eq!(
+        plan.first().map(String::as_str),
+        Some("SEARCH c USING INDEX ux_certificates_seal (seal=?)"),
+        "{plan:?}"
+    );
+    assert!(
+        plan.iter().all(|step| step.starts_with("SEARCH")),
+        "{plan:?}"
+    );
+}

@@ -376,47 +376,33 @@ async fn seed(api: &Api, certs: usize) -> Seeded {
         async move {
             let p = api.post(&officer, "/api/v1/projects", project).await;
             let pid = p["id"].as_str().expect("project id").to_owned();
-            let (id, seal) = issue(pid.clone()).await;
-            let mut out = Vec::new();
-            let status = match fate {
-                Fate::InForce => "in_force",
-                Fate::Changed => {
-                    out.push(Issued {
-                        id,
-                        seal,
-                        status: "superseded",
-                    });
-                    let (id, seal) = issue(pid).await;
-                    out.push(Issued {
-                        id,
-                        seal,
-                        status: "in_force",
-                    });
-                    return out;
-                }
+            let first = issue(pid.clone()).await;
+            let act = |action: &str, reason: &str| {
+                let path = format!("/api/v1/certificates/{}/{action}", first.0);
+                let approver = approver.clone();
+                let body = json!({ "reason": reason });
+                async move { api.post(&approver, &path, body).await }
+            };
+            let statuses = match fate {
+                Fate::InForce => vec![(first, "in_force")],
+                Fate::Changed => vec![(first, "superseded"), (issue(pid).await, "in_force")],
                 Fate::Suspended => {
-                    let path = format!("/api/v1/certificates/{id}/suspend");
-                    api.post(
-                        &approver,
-                        &path,
-                        json!({"reason": "Thông báo ngừng hoạt động số 12/TB-BQLKKT"}),
-                    )
-                    .await;
-                    "suspended"
+                    act("suspend", "Thông báo ngừng hoạt động số 12/TB-BQLKKT").await;
+                    vec![(first, "suspended")]
                 }
                 Fate::Revoked => {
-                    let path = format!("/api/v1/certificates/{id}/revoke");
-                    api.post(
-                        &approver,
-                        &path,
-                        json!({"reason": "Quyết định chấm dứt hoạt động dự án số 45/QĐ-BQLKKT"}),
+                    act(
+                        "revoke",
+                        "Quyết định chấm dứt hoạt động dự án số 45/QĐ-BQLKKT",
                     )
                     .await;
-                    "revoked"
+                    vec![(first, "revoked")]
                 }
             };
-            out.push(Issued { id, seal, status });
-            out
+            statuses
+                .into_iter()
+                .map(|((id, seal), status)| Issued { id, seal, status })
+                .collect::<Vec<_>>()
         }
     });
     let certificates: Vec<Issued> = stream::iter(pipelines)
@@ -803,6 +789,33 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints each target's median round and returns the median rates, in the targets' order.
+fn report(targets: &[Target], runs: Vec<Vec<Measured>>) -> Vec<f64> {
+    println!(
+        "\n{:<40} {:>9} {:>9} {:>9} {:>9} {:>13}",
+        "target (median round)", "req/s", "p50", "p99", "requests", "server CPU/req"
+    );
+    let mut medians = Vec::new();
+    for (target, mut runs) in targets.iter().zip(runs) {
+        runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+        let m = &runs[runs.len() / 2];
+        println!(
+            "{:<40} {:>9.0} {:>9} {:>9} {:>9} {:>10.0} µs",
+            target.name,
+            m.rate,
+            ms(m.p50),
+            ms(m.p99),
+            m.requests,
+            m.server_cpu.as_secs_f64() * 1e6
+        );
+        for t in runs.iter().flat_map(|r| &r.trouble) {
+            println!("{:<40} ! {t}", "");
+        }
+        medians.push(m.rate);
+    }
+    medians
+}
+
 /// Runs everything; false when the freshness check failed.
 async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
     println!(
@@ -907,7 +920,7 @@ async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
     let mut fresh = false;
     for round in 1..=rounds {
         let mut line = format!("round {round}:");
-        for (target, runs) in targets.iter().zip(&mut runs) {
+        for (target, done) in targets.iter().zip(&mut runs) {
             if round == 1 {
                 let warm = target.clone();
                 tokio::task::spawn_blocking(move || wrk(&warm, 2))
@@ -927,34 +940,13 @@ async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
             let mut m = load.await.expect("wrk");
             m.server_cpu = (process_cpu() - cpu_before) / m.requests.max(1) as u32;
             line.push_str(&format!("  {} {:.0}", target.short, m.rate));
-            runs.push(m);
+            done.push(m);
         }
         let (verify, row) = (runs[2][round - 1].rate, runs[1][round - 1].rate);
         println!("{line}  verify/row {:.2}", verify / row);
     }
 
-    println!(
-        "\n{:<40} {:>9} {:>9} {:>9} {:>9} {:>13}",
-        "target (median round)", "req/s", "p50", "p99", "requests", "server CPU/req"
-    );
-    let mut medians = Vec::new();
-    for (target, runs) in targets.iter().zip(&mut runs) {
-        runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
-        let m = &runs[runs.len() / 2];
-        println!(
-            "{:<40} {:>9.0} {:>9} {:>9} {:>9} {:>10.0} µs",
-            target.name,
-            m.rate,
-            ms(m.p50),
-            ms(m.p99),
-            m.requests,
-            m.server_cpu.as_secs_f64() * 1e6
-        );
-        for t in runs.iter().flat_map(|r| &r.trouble) {
-            println!("{:<40} ! {t}", "");
-        }
-        medians.push(m.rate);
-    }
+    let medians = report(&targets, runs);
     let (health, row, verify, row_no_limit) = (medians[0], medians[1], medians[2], medians[3]);
     let ratio = verify / row;
     println!(

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, company_body, foreigner_body, project_body, zone_body},
-    issuing::{approve, draft, issued, json_of, lease},
+    issuing::{act, approve, draft, issue_change, issued, json_of, lease},
 };
 
 /// The phone: an iPhone 12-14 sized screen, in CSS pixels.
@@ -413,20 +413,6 @@ async fn check_page(client: &Client, base: &str, path: &str, want: &Expect<'_>) 
     seen
 }
 
-async fn act(app: &TestApp, approver: &str, cert: &Value, action: &str, body: Value) {
-    let id = cert["id"].as_str().unwrap();
-    let resp = app
-        .send_as(
-            Some(approver),
-            Method::POST,
-            &format!("/api/v1/certificates/{id}/{action}"),
-            Some(&body),
-            None,
-        )
-        .await;
-    json_of(resp, StatusCode::OK).await;
-}
-
 /// Version 0 of a project of two investors, a company and a foreign individual, so the page has
 /// identity numbers, addresses and a birth date to keep to itself.
 async fn issued_to_two_investors(app: &TestApp) -> (Value, String) {
@@ -532,26 +518,7 @@ async fn on_a_phone_each_verdict_reads_at_a_glance_in_its_colour_without_persona
     let personal = personal_data(&genuine);
     // Superseded: version 0 replaced by version 1.
     let (project, old, approver) = issued(&app, "KCN-PHONE-OLD").await;
-    let pid = project["id"].as_str().unwrap();
-    let p = json_of(
-        app.get(&format!("/api/v1/projects/{pid}")).await,
-        StatusCode::OK,
-    )
-    .await;
-    let resp = app
-        .patch(
-            &format!("/api/v1/projects/{pid}"),
-            Some(&format!("\"{}\"", p["version"])),
-            &json!({"name_vi": "Nhà máy mở rộng giai đoạn 2"}),
-        )
-        .await;
-    assert!(resp.status().is_success());
-    let d = json_of(draft(&app, pid).await, StatusCode::CREATED).await;
-    let new = json_of(
-        approve(&app, &approver, d["id"].as_str().unwrap()).await,
-        StatusCode::OK,
-    )
-    .await;
+    let new = issue_change(&app, &project, &approver, "Nhà máy mở rộng giai đoạn 2").await;
     // Suspended and revoked.
     let (_, suspended, approver) = issued(&app, "KCN-PHONE-SUS").await;
     act(

@@ -114,3 +114,43 @@ pub async fn pdf_bytes(app: &TestApp, cert_id: &str) -> Vec<u8> {
     assert!(cd.starts_with("attachment; filename=\"GCNDKDT-"), "{cd}");
     resp.bytes().await.unwrap().to_vec()
 }
+
+/// Runs a lifecycle action (`suspend`, `resume`, `revoke`) on a certificate as an approver and
+/// returns the certificate as it is afterwards.
+pub async fn act(app: &TestApp, approver: &str, cert: &Value, action: &str, body: Value) -> Value {
+    let id = cert["id"].as_str().unwrap();
+    let resp = app
+        .send_as(
+            Some(approver),
+            Method::POST,
+            &format!("/api/v1/certificates/{id}/{action}"),
+            Some(&body),
+            None,
+        )
+        .await;
+    json_of(resp, StatusCode::OK).await
+}
+
+/// Renames the project, then drafts and approves the change: the next version, issued.
+pub async fn issue_change(app: &TestApp, project: &Value, approver: &str, name_vi: &str) -> Value {
+    let pid = project["id"].as_str().unwrap();
+    let p = json_of(
+        app.get(&format!("/api/v1/projects/{pid}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    let resp = app
+        .patch(
+            &format!("/api/v1/projects/{pid}"),
+            Some(&format!("\"{}\"", p["version"])),
+            &json!({ "name_vi": name_vi }),
+        )
+        .await;
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let d = json_of(draft(app, pid).await, StatusCode::CREATED).await;
+    json_of(
+        approve(app, approver, d["id"].as_str().unwrap()).await,
+        StatusCode::OK,
+    )
+    .await
+}

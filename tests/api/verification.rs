@@ -8,12 +8,12 @@ use invest_registry::{
     service,
     signing::{keys, pades, seal},
 };
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, assert_problem},
-    issuing::{approve, draft, issued, json_of, pdf_bytes},
+    issuing::{act, draft, issue_change, issued, json_of, pdf_bytes},
 };
 
 fn field() -> pades::SignatureField {
@@ -58,22 +58,6 @@ async fn upload(app: &TestApp, pdf: Vec<u8>) -> reqwest::Response {
         .send()
         .await
         .unwrap()
-}
-
-async fn act(app: &TestApp, approver: &str, cert: &Value, action: &str, body: Value) -> Value {
-    let resp = app
-        .send_as(
-            Some(approver),
-            Method::POST,
-            &format!(
-                "/api/v1/certificates/{}/{action}",
-                cert["id"].as_str().unwrap()
-            ),
-            Some(&body),
-            None,
-        )
-        .await;
-    json_of(resp, StatusCode::OK).await
 }
 
 /// Every identity number, birth date and address the certificate's content holds.
@@ -194,27 +178,7 @@ async fn a_genuine_certificate_is_confirmed_with_its_facts_and_no_personal_data(
 async fn a_superseded_version_points_to_the_version_that_replaced_it() {
     let app = TestApp::spawn().await;
     let (project, v0, approver) = issued(&app, "KCN-SUPER").await;
-    let pid = project["id"].as_str().unwrap();
-    let p: Value = app
-        .get(&format!("/api/v1/projects/{pid}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let resp = app
-        .patch(
-            &format!("/api/v1/projects/{pid}"),
-            Some(&format!("\"{}\"", p["version"])),
-            &json!({"name_vi": "Nhà máy mở rộng giai đoạn 2"}),
-        )
-        .await;
-    assert!(resp.status().is_success());
-    let d = json_of(draft(&app, pid).await, StatusCode::CREATED).await;
-    let v1 = json_of(
-        approve(&app, &approver, d["id"].as_str().unwrap()).await,
-        StatusCode::OK,
-    )
-    .await;
+    let v1 = issue_change(&app, &project, &approver, "Nhà máy mở rộng giai đoạn 2").await;
 
     let (headers, v) = verify(&app, &seal_of(&v0)).await;
     assert_eq!(v["verdict"], "superseded", "{v}");

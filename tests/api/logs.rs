@@ -32,10 +32,21 @@ async fn secrets_never_reach_the_logs() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Drain both pipes while the server runs: at trace level it writes more than a pipe holds,
+    // and a full pipe would block its logging and with it every request.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut up = false;
-    // Up to 30 s: migrating a fresh PostgreSQL database on a loaded 2-core machine can take 10.
+    // Up to 30 s for the fresh database to be migrated on a busy machine.
     for _ in 0..300 {
         if client.get(format!("{base}/healthz")).send().await.is_ok() {
             up = true;
@@ -99,20 +110,8 @@ async fn secrets_never_reach_the_logs() {
         .unwrap();
 
     child.kill().unwrap();
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
     child.wait().unwrap();
+    let out = stdout.join().unwrap() + &stderr.join().unwrap();
     assert!(out.contains("request served"), "the log was captured");
     for secret in [
         ADMIN_PASSWORD,

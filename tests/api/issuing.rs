@@ -154,3 +154,50 @@ pub async fn issue_change(app: &TestApp, project: &Value, approver: &str, name_v
     )
     .await
 }
+
+/// The seal of an issued certificate.
+pub fn seal_of(cert: &Value) -> String {
+    cert["seal"].as_str().unwrap().to_owned()
+}
+
+/// Identity numbers, addresses and birth dates (as stored and as a page would print them) of a
+/// certificate's investors: what public answers must never show.
+pub fn personal_data(cert: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    for inv in cert["content"]["investors"].as_array().unwrap() {
+        for key in [
+            "permanent_address",
+            "current_address",
+            "head_office_address",
+            "tax_code",
+        ] {
+            if let Some(v) = inv[key].as_str() {
+                found.push(v.to_owned());
+            }
+        }
+        if let Some(d) = inv["date_of_birth"].as_str() {
+            found.push(d.to_owned());
+            let date = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+            found.push(date.format("%d/%m/%Y").to_string());
+        }
+        for n in [
+            &inv["document"]["number"],
+            &inv["representative"]["document"]["number"],
+        ] {
+            if let Some(n) = n.as_str() {
+                found.push(n.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// Fails when any of `personal` appears in `text`.
+pub fn assert_no_personal_data(text: &str, personal: &[String]) {
+    for p in personal {
+        assert!(
+            !text.contains(p.as_str()),
+            "{p:?} leaked into a public answer"
+        );
+    }
+}

@@ -438,32 +438,26 @@ impl VerifyPage {
                     format!("This version is no longer in force: it was replaced by change no. {v}, issued on {d}. Ask for the latest version."),
                 )
             }
-            (Verdict::Suspended, _, Some(c)) => pick(
-                en,
-                format!(
-                    "Hiệu lực của giấy chứng nhận đang bị tạm ngừng từ ngày {}. Lý do: {}.",
-                    date(c.status_effective_on),
-                    c.status_reason.as_deref().unwrap_or("không ghi")
-                ),
-                format!(
-                    "The certificate is suspended since {}. Reason: {}.",
-                    date(c.status_effective_on),
-                    c.status_reason.as_deref().unwrap_or("not given")
-                ),
-            ),
-            (Verdict::Revoked, _, Some(c)) => pick(
-                en,
-                format!(
-                    "Giấy chứng nhận đã bị thu hồi từ ngày {}. Lý do: {}.",
-                    date(c.status_effective_on),
-                    c.status_reason.as_deref().unwrap_or("không ghi")
-                ),
-                format!(
-                    "The certificate was revoked on {}. Reason: {}.",
-                    date(c.status_effective_on),
-                    c.status_reason.as_deref().unwrap_or("not given")
-                ),
-            ),
+            (verdict @ (Verdict::Suspended | Verdict::Revoked), _, Some(c)) => {
+                let (vi, en_text) = if verdict == Verdict::Suspended {
+                    (
+                        "Hiệu lực của giấy chứng nhận đang bị tạm ngừng từ ngày",
+                        "The certificate is suspended since",
+                    )
+                } else {
+                    (
+                        "Giấy chứng nhận đã bị thu hồi từ ngày",
+                        "The certificate was revoked on",
+                    )
+                };
+                let on = date(c.status_effective_on);
+                let reason = c.status_reason.as_deref();
+                pick(
+                    en,
+                    format!("{vi} {on}. Lý do: {}.", reason.unwrap_or("không ghi")),
+                    format!("{en_text} {on}. Reason: {}.", reason.unwrap_or("not given")),
+                )
+            }
             (_, rejection, _) => {
                 let (vi, en_text) = match rejection {
                     Some(Rejection::Malformed) => (

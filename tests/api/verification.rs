@@ -586,3 +586,31 @@ async fn the_seal_lookup_is_one_search_of_the_unique_seal_index() {
         "{plan:?}"
     );
 }
+
+#[tokio::test]
+async fn a_key_another_instance_registered_later_is_found_after_one_reload() {
+    let app = TestApp::spawn().await;
+    // Another instance starts with a new key after this one loaded its key list.
+    let dir = tempfile::tempdir().unwrap();
+    let newcomer = keys::generate_development(dir.path(), "Second instance").unwrap();
+    invest_registry::startup::register_key(&app.db, &newcomer)
+        .await
+        .unwrap();
+    let facts = seal::SealFacts {
+        project_code: "9999999998".to_owned(),
+        certificate_version: 0,
+        issued_on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        total_capital_vnd: 1_000_000_000,
+        content_digest: [9; 32],
+    };
+    let by_newcomer = seal::make(&facts, newcomer.signing_key()).unwrap();
+    // Reloads are at most one per interval, so wait one out: then the new key is known, and
+    // its (never issued) seal is refused as not registered, not as signed by an unknown key.
+    tokio::time::sleep(invest_registry::service::verification::KEY_RELOAD_INTERVAL).await;
+    let (_, v) = verify(&app, &by_newcomer).await;
+    assert_eq!(v["reason"], "not_registered", "{v}");
+    // A stranger's key right after that reload is not looked up again.
+    let stranger = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    let (_, v) = verify(&app, &seal::make(&facts, &stranger).unwrap()).await;
+    assert_eq!(v["reason"], "unknown_key", "{v}");
+}

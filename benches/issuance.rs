@@ -14,11 +14,11 @@ use std::{
 
 use invest_registry::{
     certificate::{
-        content::CertificateContent,
         issuer::Issuer,
         render::{RenderOptions, Renderer},
     },
     config::Settings,
+    domain::certificate::content::CertificateContent,
     signing::{pades, seal},
     startup,
 };
@@ -69,7 +69,8 @@ fn settings(dir: &std::path::Path) -> Settings {
 }
 
 fn in_process(settings: &Settings, rounds: usize) {
-    let issuer = Issuer::new(settings).expect("issuer");
+    let identity = settings.signing_key.load().expect("signing key");
+    let issuer = Issuer::new(startup::issuer_config(settings), identity).expect("issuer");
     let renderer = Renderer::new().expect("renderer");
     println!("-- in process (render + seal + sign), {rounds} rounds each");
     for (label, extra) in [("short certificate", 0usize), ("long certificate", 14)] {
@@ -142,8 +143,8 @@ fn in_process(settings: &Settings, rounds: usize) {
 }
 
 async fn http(settings: Settings, rounds: usize) {
-    let state = startup::AppState::connect(settings).await.expect("app");
-    let (addr, _handle) = startup::spawn(state).await.expect("listen");
+    let application = startup::Application::build(settings).await.expect("app");
+    let (addr, _handle) = startup::spawn(application).await.expect("listen");
     let client = reqwest::Client::new();
     let url = |p: &str| format!("http://{addr}{p}");
     let post = |token: &str, path: &str, body: Value| {

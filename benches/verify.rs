@@ -32,13 +32,10 @@ use futures_util::{StreamExt, stream};
 use invest_registry::{
     config::Settings,
     db::{self, verification::Lookup},
-    domain::auth::Context,
-    service::{
-        certificates::{self as certificates_service, Lifecycle},
-        verification::check_seal,
-    },
+    domain::{auth::Context, lifecycle::CertificateAction},
+    service::{lifecycle::act_on_certificate, verification::check_seal},
     signing::seal,
-    startup::{self, AppState},
+    startup::{self, Application},
 };
 use p256::ecdsa::signature::{Signer, Verifier};
 use poem::{
@@ -152,17 +149,17 @@ fn row_json(row: Option<entity::certificate::Model>) -> poem::Result<Json<Value>
 
 /// The real application with the reference route beside it, behind the same edge middleware,
 /// so the two differ only in what their handlers do.
-fn bench_app(state: AppState) -> impl Endpoint + 'static {
-    let edge = |ep| invest_registry::api::middleware::Edge::new(ep, state.settings.max_body_bytes);
-    let row = edge(poem::get(row_by_id).data(state.db.clone()));
-    let row_no_limit = edge(poem::get(row_by_id_no_limit).data(state.db.clone()));
+fn bench_app(app: Application) -> impl Endpoint + 'static {
+    let edge = |ep| invest_registry::api::middleware::Edge::new(ep, app.settings.max_body_bytes);
+    let row = edge(poem::get(row_by_id).data(app.state.db.clone()));
+    let row_no_limit = edge(poem::get(row_by_id_no_limit).data(app.state.db.clone()));
     Route::new()
         .at("/bench/row/:id", row)
         .at("/bench/row-no-limit/:id", row_no_limit)
-        .nest("/", startup::app(state))
+        .nest("/", startup::app(&app))
 }
 
-async fn serve(state: AppState) -> String {
+async fn serve(state: Application) -> String {
     let acceptor = TcpListener::bind("127.0.0.1:0")
         .into_acceptor()
         .await
@@ -569,15 +566,15 @@ fn ms(d: Duration) -> String {
 // ------------------------------------------------------------------------------------------------
 // Freshness: a revocation through a second instance, seen by the first at its next request.
 
-async fn freshness(api: &Api, second: &AppState, id: Uuid, seal: &str) -> bool {
+async fn freshness(api: &Api, second: &Application, id: Uuid, seal: &str) -> bool {
     let path = format!("/api/v1/verify/{seal}");
     let before = api.get(&path).await;
-    let ctx = Context::system("bench-second-instance");
-    let revoked = certificates_service::lifecycle(
-        &second.db,
+    let ctx = Context::system("bench-second-instance", second.state.clock.now());
+    let revoked = act_on_certificate(
+        &second.state.db,
         &ctx,
         id,
-        Lifecycle::Revoke,
+        CertificateAction::Revoke,
         Some("Quyết định thu hồi số 99/QĐ-BQLKKT (benchmark)".to_owned()),
         None,
     )
@@ -627,11 +624,12 @@ async fn call(app: &impl Endpoint, path: &str) -> usize {
     resp.into_body().into_bytes().await.expect("body").len()
 }
 
-async fn breakdown(state: &AppState, seals: &[String], ids: &[Uuid]) {
+async fn breakdown(application: &Application, seals: &[String], ids: &[Uuid]) {
+    let state = &application.state;
     let rounds = seals.len().clamp(500, 3000);
     let seal_at = |i: usize| seals[i % seals.len()].as_str();
     let id_at = |i: usize| ids[i % ids.len()];
-    let app = bench_app(state.clone());
+    let app = bench_app(application.clone());
     let body: Value = serde_json::from_slice(
         &app.get_response(
             poem::Request::builder()
@@ -691,7 +689,7 @@ async fn breakdown(state: &AppState, seals: &[String], ids: &[Uuid]) {
         ),
         (
             "check_seal (whole check, content parse)",
-            timed(rounds, |i| check_seal(&state.db, &state.keys, seal_at(i))).await,
+            timed(rounds, |i| check_seal(state, seal_at(i))).await,
         ),
         (
             "JSON body (build Value + encode, approx.)",
@@ -824,8 +822,9 @@ async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
         settings.database_max_connections,
         load_average()
     );
-    let state = AppState::connect(settings.clone()).await.expect("app");
-    let base = serve(state.clone()).await;
+    let application = Application::build(settings.clone()).await.expect("app");
+    let state = application.state.clone();
+    let base = serve(application.clone()).await;
     let api = Api {
         http: reqwest::Client::new(),
         base: base.clone(),
@@ -909,7 +908,7 @@ async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
         },
     ];
 
-    let second = AppState::connect(settings).await.expect("second instance");
+    let second = Application::build(settings).await.expect("second instance");
     let (seconds, rounds) = (knobs.seconds, knobs.rounds);
     println!(
         "\n-- wrk -c{CONNECTIONS} -t2 -d{seconds}s --latency, {rounds} rounds (targets in turn, \
@@ -959,7 +958,7 @@ async fn run(dir: &Path, knobs: &Knobs, settings: Settings) -> bool {
     println!("load average after: {}", load_average());
 
     query_plan(&state.db, &seals[0]).await;
-    breakdown(&state, &seals, &ids).await;
+    breakdown(&application, &seals, &ids).await;
     if !fresh {
         eprintln!("FAILED: the revocation was not visible at the first instance's next request");
     }

@@ -1,11 +1,23 @@
-//! The command line: `serve` (the default), `migrate`, `demo`, `openapi`, `users`, `keys`,
-//! `audit`, and the offline verifier's `verify` and `trust fetch`.
+//! The command line: its grammar (`serve` is the default; `migrate`, `demo`, `openapi`, `users`,
+//! `keys`, `audit`, and the offline verifier's `verify` and `trust fetch`) and the commands that
+//! act through the use cases. `startup` parses the settings, opens the database and dispatches.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use crate::{config::Settings, db, demo, startup};
+use crate::{
+    domain::{auth::Context, certificate::KeyStatus},
+    service::{
+        self, AppState, Db, ServiceError,
+        keys::KeySource,
+        offline::{self, EXIT_CANNOT_CHECK},
+    },
+};
 
 /// Investment Registry service of an Economic Zone Management Board.
 #[derive(Debug, Parser)]
@@ -236,248 +248,49 @@ pub fn usage_error(e: &clap::Error) -> ExitCode {
     let verifier = std::env::args()
         .skip(1)
         .any(|a| a == "verify" || a == "trust");
-    ExitCode::from(if verifier {
-        crate::offline::EXIT_CANNOT_CHECK
-    } else {
-        2
-    })
+    ExitCode::from(if verifier { EXIT_CANNOT_CHECK } else { 2 })
 }
 
-/// Runs a parsed command line; errors are printed as one line.
-pub fn run(cli: Cli) -> ExitCode {
-    match &cli.command {
-        Some(Command::Openapi) => {
-            print!("{}", crate::api::spec_json());
-            return ExitCode::SUCCESS;
-        }
-        // The verifier's commands need no settings, no database and no server.
-        Some(Command::Verify(args)) => return verify(args),
-        Some(Command::Trust {
-            action:
-                TrustAction::Fetch {
-                    base_url,
-                    keys_out,
-                    status_out,
-                },
-        }) => {
-            return match crate::offline::fetch_trust(base_url, keys_out, status_out) {
-                Ok(lines) => {
-                    for line in lines {
-                        println!("{line}");
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("invest-registry: {e}");
-                    ExitCode::from(crate::offline::EXIT_CANNOT_CHECK)
-                }
-            };
-        }
-        _ => {}
-    }
-    let settings = match Settings::from_env(cli.config.clone()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("invest-registry: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    crate::telemetry::init(&settings);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("invest-registry: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(execute(cli, settings)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!(error = %message, "stopped");
-            eprintln!("invest-registry: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
-    match cli.command {
-        None => serve(settings, cli.serve).await,
-        Some(Command::Serve(args)) => {
-            serve(
-                settings,
-                ServeArgs {
-                    demo: args.demo || cli.serve.demo,
-                },
-            )
-            .await
-        }
-        Some(Command::Demo) => {
-            let state = startup::AppState::connect(settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            let summary = demo::load(&state.db, &state.settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{summary}");
-            Ok(())
-        }
-        Some(Command::Migrate { action }) => migrate(settings, action).await,
-        Some(Command::Openapi | Command::Verify(_) | Command::Trust { .. }) => Ok(()),
-        Some(Command::Users { action }) => users(settings, action).await,
-        Some(Command::Keys { action }) => keys(settings, action).await,
-        Some(Command::Audit {
-            action: AuditAction::Verify,
-        }) => {
-            let state = startup::AppState::connect(settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            let report = crate::service::audit::verify(&state.db)
-                .await
-                .map_err(|e| e.to_string())?;
-            match report.first_broken {
-                None => {
-                    println!("audit chain intact: {} events checked", report.checked);
-                    Ok(())
-                }
-                Some(b) => Err(format!(
-                    "audit chain broken at event {} (id {}): {}; {} events before it are intact",
-                    b.seq, b.id, b.reason, report.checked
-                )),
-            }
-        }
-    }
-}
-
-async fn keys(settings: Settings, action: KeysAction) -> Result<(), String> {
-    use crate::{
-        certificate::issuer::development_key_dir, domain::auth::Context,
-        domain::certificate::KeyStatus, service::certificates as svc, signing::keys as k,
-    };
-    let db = db::connect(&settings.database_url, settings.database_max_connections)
-        .await
-        .map_err(|e| format!("database {}: {e}", settings.database_url_redacted()))?;
-    db::migrate_up(&db).await.map_err(|e| e.to_string())?;
-    let ctx = Context::system("cli");
-    // Registering a key needs only its public part: no renderer, no fonts.
-    let register = |identity: k::SigningIdentity| {
-        let db = db.clone();
-        async move {
-            startup::register_key(&db, &identity)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>(identity.key_id().to_hex())
-        }
-    };
-    match action {
-        KeysAction::Generate => {
-            let dir = development_key_dir(&settings.data_dir);
-            // The key in use now (made on first use) stays known, so what it signed still verifies.
-            let previous = k::load_or_generate_development(&dir).map_err(|e| e.to_string())?;
-            let previous = register(previous).await?;
-            let identity = k::generate_development(&dir, "Investment Registry development signer")
-                .map_err(|e| e.to_string())?;
-            let id = register(identity).await?;
-            if previous != id {
-                svc::set_key_status(
-                    &db,
-                    &ctx,
-                    &previous,
-                    KeyStatus::Retired,
-                    Some("replaced by a new development key".to_owned()),
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-                println!("retired the previous development key {previous}");
-            }
-            println!(
-                "new development signing key {id} in {}; restart the service to use it",
-                dir.display()
-            );
-            Ok(())
-        }
-        KeysAction::Import { key, chain, pkcs12 } => {
-            let identity = match (key, chain, pkcs12) {
-                (Some(key), Some(chain), None) => k::load_pem(&key, &chain),
-                (None, None, Some(file)) => k::load_pkcs12(&file, &read_password()?),
-                _ => return Err("give --key with --chain, or --pkcs12".to_owned()),
-            }
-            .map_err(|e| e.to_string())?;
-            let subject = identity.subject_common_name();
-            let until = identity.not_after();
-            let id = register(identity).await?;
-            println!(
-                "registered signing key {id} ({subject}, valid until {until}); name its files in the configuration and restart"
-            );
-            Ok(())
-        }
-        KeysAction::List => {
-            let keys = svc::trust_keys(&db).await.map_err(|e| e.to_string())?;
-            if keys.is_empty() {
-                println!("no signing keys yet (the service registers its key when it starts)");
-            }
-            for key in keys {
-                println!(
-                    "{}  {:<11}  {}  {} .. {}  {}",
-                    key.key_id,
-                    key.status.as_str(),
-                    if key.development {
-                        "development"
-                    } else {
-                        "production "
-                    },
-                    key.not_before.format("%Y-%m-%d"),
-                    key.not_after.format("%Y-%m-%d"),
-                    key.subject
-                );
-            }
-            Ok(())
-        }
-        KeysAction::Retire {
-            key_id,
-            compromised,
-            reason,
-        } => {
-            let status = if compromised {
-                KeyStatus::Compromised
-            } else {
-                KeyStatus::Retired
-            };
-            let key = svc::set_key_status(&db, &ctx, key_id.trim(), status, reason)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("signing key {} is now {}", key.key_id, key.status.as_str());
-            Ok(())
-        }
-    }
-}
-
-/// `verify`: prints the report (text or JSON) and exits with its code.
-fn verify(args: &VerifyArgs) -> ExitCode {
-    let report = crate::offline::verify(
-        &crate::offline::VerifyRequest {
+/// `verify`: prints the report (text or JSON) and exits with its code. Needs no settings, no
+/// database and no server.
+pub fn verify(args: &VerifyArgs) -> ExitCode {
+    let report = offline::verify(
+        &offline::VerifyRequest {
             input: args.input.clone(),
             keys: args.keys.clone(),
             status: args.status.clone(),
             online: args.online.clone(),
         },
-        chrono::Utc::now(),
+        Utc::now(),
     );
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
             Err(e) => {
                 eprintln!("invest-registry: {e}");
-                return ExitCode::from(crate::offline::EXIT_CANNOT_CHECK);
+                return ExitCode::from(EXIT_CANNOT_CHECK);
             }
         }
     } else {
         print!("{}", report.to_text());
     }
     ExitCode::from(report.exit_code)
+}
+
+/// `trust fetch`: downloads the keys and the status bundle once.
+pub fn trust_fetch(base_url: &str, keys_out: &Path, status_out: &Path) -> ExitCode {
+    match offline::fetch_trust(base_url, keys_out, status_out) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("invest-registry: {e}");
+            ExitCode::from(EXIT_CANNOT_CHECK)
+        }
+    }
 }
 
 fn read_password() -> Result<String, String> {
@@ -488,21 +301,28 @@ fn read_password() -> Result<String, String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-async fn users(settings: Settings, action: UsersAction) -> Result<(), String> {
-    use crate::{domain::auth::Context, service::users as svc};
-    let state = startup::AppState::connect(settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    let ctx = Context::system("cli");
-    let find = |username: String| {
-        let db = state.db.clone();
-        async move {
-            db::users::credentials(&db, &username.trim().to_ascii_lowercase())
-                .await
-                .map_err(|e| e.to_string())?
-                .map(|c| c.user)
-                .ok_or_else(|| format!("no user named {username}"))
-        }
+/// One line for an operator: the fields at fault, or the conflict, or the error.
+fn describe(e: ServiceError) -> String {
+    match e {
+        ServiceError::Validation(v) => v
+            .iter()
+            .map(|f| format!("{} {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ServiceError::Conflict { detail, .. } => detail,
+        other => other.to_string(),
+    }
+}
+
+/// `users ...`, acting as the system through the same use cases as the API.
+pub async fn users(state: &AppState, action: UsersAction) -> Result<(), String> {
+    use service::users as svc;
+    let ctx = Context::system("cli", state.clock.now());
+    let find = |username: String| async move {
+        svc::find_by_username(&state.db, &username)
+            .await
+            .map_err(describe)?
+            .ok_or_else(|| format!("no user named {username}"))
     };
     match action {
         UsersAction::Create {
@@ -575,50 +395,103 @@ async fn users(settings: Settings, action: UsersAction) -> Result<(), String> {
     Ok(())
 }
 
-fn describe(e: crate::error::ServiceError) -> String {
-    match e {
-        crate::error::ServiceError::Validation(v) => v
-            .iter()
-            .map(|f| format!("{} {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        crate::error::ServiceError::Conflict { detail, .. } => detail,
-        other => other.to_string(),
-    }
-}
-
-async fn serve(settings: Settings, args: ServeArgs) -> Result<(), String> {
-    let state = startup::AppState::connect(settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    if args.demo {
-        let summary = demo::load(&state.db, &state.settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        tracing::info!(%summary, "demo data loaded");
-    }
-    startup::serve(state).await.map_err(|e| e.to_string())
-}
-
-async fn migrate(settings: Settings, action: MigrateAction) -> Result<(), String> {
-    let url = settings.database_url_redacted();
-    let conn = db::connect(&settings.database_url, 2)
-        .await
-        .map_err(|e| format!("database {url}: {e}"))?;
+/// `keys ...`: needs only the database (registering a key needs its public part: no renderer,
+/// no fonts). `key_dir` is where development keys live.
+pub async fn keys(
+    db: &Db,
+    key_dir: &Path,
+    now: DateTime<Utc>,
+    action: KeysAction,
+) -> Result<(), String> {
+    use service::keys as svc;
+    let ctx = Context::system("cli", now);
     match action {
-        MigrateAction::Up => db::migrate_up(&conn).await.map_err(|e| e.to_string())?,
-        MigrateAction::Down { steps, all } => {
-            db::migrate_down(&conn, if all { None } else { Some(steps) })
+        KeysAction::Generate => {
+            let (id, retired) = svc::generate_development(db, &ctx, key_dir)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(describe)?;
+            if let Some(previous) = retired {
+                println!("retired the previous development key {previous}");
+            }
+            println!(
+                "new development signing key {id} in {}; restart the service to use it",
+                key_dir.display()
+            );
         }
-        MigrateAction::Status => {}
-    }
-    for (name, applied) in db::migration_status(&conn)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        println!("{} {name}", if applied { "applied:" } else { "pending:" });
+        KeysAction::Import { key, chain, pkcs12 } => {
+            let source = match (key, chain, pkcs12) {
+                (Some(key), Some(chain), None) => KeySource::Pem { key, chain },
+                (None, None, Some(file)) => KeySource::Pkcs12 {
+                    file,
+                    password: read_password()?,
+                },
+                _ => return Err("give --key with --chain, or --pkcs12".to_owned()),
+            };
+            // The error names the file at fault; the field name would add nothing.
+            let key = svc::import(db, &source, now).await.map_err(|e| match e {
+                ServiceError::Validation(v) => v
+                    .into_iter()
+                    .map(|f| f.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => describe(other),
+            })?;
+            println!(
+                "registered signing key {} ({}, valid until {}); name its files in the configuration and restart",
+                key.key_id, key.subject, key.not_after
+            );
+        }
+        KeysAction::List => {
+            let keys = svc::list(db).await.map_err(describe)?;
+            if keys.is_empty() {
+                println!("no signing keys yet (the service registers its key when it starts)");
+            }
+            for key in keys {
+                println!(
+                    "{}  {:<11}  {}  {} .. {}  {}",
+                    key.key_id,
+                    key.status.as_str(),
+                    if key.development {
+                        "development"
+                    } else {
+                        "production "
+                    },
+                    key.not_before.format("%Y-%m-%d"),
+                    key.not_after.format("%Y-%m-%d"),
+                    key.subject
+                );
+            }
+        }
+        KeysAction::Retire {
+            key_id,
+            compromised,
+            reason,
+        } => {
+            let status = if compromised {
+                KeyStatus::Compromised
+            } else {
+                KeyStatus::Retired
+            };
+            let key = svc::set_status(db, &ctx, key_id.trim(), status, reason)
+                .await
+                .map_err(describe)?;
+            println!("signing key {} is now {}", key.key_id, key.status.as_str());
+        }
     }
     Ok(())
+}
+
+/// `audit verify`: recomputes the chain; reads only, needs no signing key and runs no migration.
+pub async fn audit_verify(db: &Db) -> Result<(), String> {
+    let report = service::audit::verify(db).await.map_err(describe)?;
+    match report.first_broken {
+        None => {
+            println!("audit chain intact: {} events checked", report.checked);
+            Ok(())
+        }
+        Some(b) => Err(format!(
+            "audit chain broken at event {} (id {}): {}; {} events before it are intact",
+            b.seq, b.id, b.reason, report.checked
+        )),
+    }
 }

@@ -7,6 +7,8 @@ use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf};
 use ipnet::IpNet;
 use url::Url;
 
+use crate::signing::keys::{KeySource, development_key_dir};
+
 /// The service's settings, validated.
 #[derive(Clone)]
 pub struct Settings {
@@ -45,7 +47,7 @@ pub struct Settings {
     /// Place name in the certificates' date line (`ISSUING_PLACE`).
     pub issuing_place: String,
     /// Where the signing key comes from.
-    pub signing_key: SigningKeySource,
+    pub signing_key: KeySource,
     /// Requests per minute one client may make to the public endpoints, per instance
     /// (`PUBLIC_RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
     pub public_rate_limit_per_minute: u32,
@@ -58,46 +60,6 @@ pub struct Settings {
     /// How long a downloaded status bundle may be used, in hours
     /// (`STATUS_BUNDLE_MAX_AGE_HOURS`).
     pub status_bundle_max_age_hours: u32,
-}
-
-/// Where the certificate signing key and its certificate chain come from.
-#[derive(Clone, PartialEq, Eq)]
-pub enum SigningKeySource {
-    /// Generated on first start under `DATA_DIR/keys` (a development CA and key); PDFs and pages
-    /// say "development key".
-    Development,
-    /// A PEM private key (`SIGNING_KEY_FILE`) and its certificate chain, leaf first
-    /// (`SIGNING_CHAIN_FILE`).
-    Pem {
-        /// The key file.
-        key: PathBuf,
-        /// The chain file.
-        chain: PathBuf,
-    },
-    /// A PKCS#12 file (`SIGNING_PKCS12_FILE`) and its password (`SIGNING_PKCS12_PASSWORD`).
-    Pkcs12 {
-        /// The file.
-        file: PathBuf,
-        /// Its password; never printed.
-        password: String,
-    },
-}
-
-impl fmt::Debug for SigningKeySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Development => f.write_str("Development"),
-            Self::Pem { key, chain } => f
-                .debug_struct("Pem")
-                .field("key", key)
-                .field("chain", chain)
-                .finish(),
-            Self::Pkcs12 { file, .. } => f
-                .debug_struct("Pkcs12")
-                .field("file", file)
-                .finish_non_exhaustive(),
-        }
-    }
 }
 
 /// How log lines are written.
@@ -344,12 +306,14 @@ impl Settings {
             get("SIGNING_CHAIN_FILE"),
             get("SIGNING_PKCS12_FILE"),
         ) {
-            (None, None, None) => SigningKeySource::Development,
-            (Some(key), Some(chain), None) => SigningKeySource::Pem {
+            (None, None, None) => KeySource::Development {
+                dir: development_key_dir(&data_dir),
+            },
+            (Some(key), Some(chain), None) => KeySource::Pem {
                 key: PathBuf::from(key),
                 chain: PathBuf::from(chain),
             },
-            (None, None, Some(file)) => SigningKeySource::Pkcs12 {
+            (None, None, Some(file)) => KeySource::Pkcs12 {
                 file: PathBuf::from(file),
                 password: get("SIGNING_PKCS12_PASSWORD").unwrap_or("").to_owned(),
             },

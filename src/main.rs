@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     match invest_registry::cli::Cli::try_parse() {
-        Ok(cli) => invest_registry::cli::run(cli),
+        Ok(cli) => invest_registry::startup::run(cli),
         Err(e) => invest_registry::cli::usage_error(&e),
     }
 }

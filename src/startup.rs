@@ -1,6 +1,7 @@
-//! Builds the application state and the HTTP app; the one place where everything is wired.
+//! Builds the application from its settings and runs it: the one place where configuration,
+//! database, signing key, HTTP server and command line are wired together.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
 
 use poem::{
     Endpoint, EndpointExt, Route, Server,
@@ -9,22 +10,24 @@ use poem::{
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    api, api::middleware::Edge, api::rate_limit::RateLimit, certificate::issuer::Issuer,
-    config::Settings, db, service::verification::KeyRing,
+    api::{
+        self,
+        middleware::Edge,
+        rate_limit::{PublicLimits, RateLimit},
+    },
+    certificate::issuer::{Issuer, IssuerConfig},
+    cli::{self, AuditAction, Cli, Command, MigrateAction, ServeArgs, TrustAction},
+    config::Settings,
+    db, demo,
+    domain::certificate::content::IssuingBody,
+    service::{
+        AppState, Policy,
+        clock::{self, SharedClock},
+        keys, users,
+        verification::KeyRing,
+    },
+    telemetry, web,
 };
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database pool.
-    pub db: DatabaseConnection,
-    /// The settings the service started with.
-    pub settings: Arc<Settings>,
-    /// Renders, seals and signs certificates with the loaded signing key.
-    pub issuer: Issuer,
-    /// The signing keys' public parts, for public verification.
-    pub keys: KeyRing,
-}
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,32 +48,43 @@ pub enum StartupError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The certificate renderer or the signing key could not be loaded.
+    /// The signing key could not be loaded.
+    #[error("signing key: {0}")]
+    Key(#[from] crate::signing::keys::KeyError),
+    /// The certificate renderer (fonts, templates) could not be loaded.
+    #[error("certificate renderer: {0}")]
+    Renderer(#[from] crate::certificate::render::RenderError),
+    /// Start-up data (bootstrap admin, signing key record, demo data) could not be written.
     #[error("{0}")]
-    Issuer(#[from] crate::certificate::issuer::IssuerError),
-    /// Start-up data (bootstrap admin, demo data) could not be written.
-    #[error("{0}")]
-    Demo(String),
+    Data(String),
     /// The server stopped with an error.
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
 
-impl AppState {
-    /// Connects to the database and applies pending migrations.
-    pub async fn connect(settings: Settings) -> Result<Self, StartupError> {
-        let url = settings.database_url_redacted();
-        let db = db::connect(&settings.database_url, settings.database_max_connections)
-            .await
-            .map_err(|source| StartupError::Database {
-                url: url.clone(),
-                source,
-            })?;
-        db::migrate_up(&db)
-            .await
-            .map_err(|source| StartupError::Database { url, source })?;
-        match crate::service::users::bootstrap(&db, settings.bootstrap_admin_password.clone()).await
-        {
+/// The application: its state and the settings it was built from.
+#[derive(Clone)]
+pub struct Application {
+    /// What every handler reaches.
+    pub state: AppState,
+    /// The settings (bind address, limits) the HTTP server needs.
+    pub settings: Arc<Settings>,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations, creates the first admin on an empty
+    /// database, loads and registers the signing key, and loads the known keys.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, clock::system()).await
+    }
+
+    /// [`Application::build`] with a given clock (tests move time with a manual one).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        let db = connect(&settings, settings.database_max_connections, true).await?;
+        match users::bootstrap(&db, settings.bootstrap_admin_password.clone(), clock.now()).await {
             Ok(Some(password)) => {
                 // Shown once, on the operator's terminal, never through the log.
                 eprintln!(
@@ -83,81 +97,112 @@ impl AppState {
             }
             Ok(None) => {}
             Err(e) => {
-                return Err(StartupError::Demo(format!(
+                return Err(StartupError::Data(format!(
                     "creating the bootstrap admin: {e}"
                 )));
             }
         }
-        let issuer = Issuer::new(&settings)?;
-        register_key(&db, issuer.identity())
+        let identity = settings.signing_key.load()?;
+        keys::register(&db, &identity, clock.now())
             .await
-            .map_err(|e| StartupError::Demo(format!("registering the signing key: {e}")))?;
+            .map_err(|e| StartupError::Data(format!("registering the signing key: {e}")))?;
+        let issuer = Issuer::new(issuer_config(&settings), identity)?;
         if issuer.is_development() {
             tracing::warn!(
                 key_id = %issuer.key_id_hex(),
                 "signing with a generated DEVELOPMENT key: certificates are marked as such and have no legal value"
             );
         }
-        let keys = KeyRing::default();
+        let keys = KeyRing::new(clock.clone());
         keys.load(&db)
             .await
-            .map_err(|e| StartupError::Demo(format!("loading the signing keys: {e}")))?;
+            .map_err(|e| StartupError::Data(format!("loading the signing keys: {e}")))?;
         Ok(Self {
-            db,
+            state: AppState {
+                db,
+                policy: Arc::new(policy(&settings)),
+                issuer,
+                keys,
+                clock,
+            },
             settings: Arc::new(settings),
-            issuer,
-            keys,
         })
     }
 }
 
-/// Makes the loaded signing key known to every instance (its public part, chain and status).
-pub async fn register_key(
-    db: &DatabaseConnection,
-    id: &crate::signing::keys::SigningIdentity,
-) -> Result<(), sea_orm::DbErr> {
-    db::signing_keys::register(
-        db,
-        &db::signing_keys::KeyRecord {
-            key_id: id.key_id().to_hex(),
-            status: crate::domain::certificate::KeyStatus::Active,
-            development: id.is_development(),
-            subject: id.subject_common_name(),
-            not_before: id.not_before(),
-            not_after: id.not_after(),
-            public_key_pem: id.public_key_pem(),
-            chain_pem: id.chain_pem(),
-            status_reason: None,
-            retired_at: None,
-            compromised_at: None,
-            created_at: chrono::Utc::now(),
+/// Opens the database (redacting its password from errors) and, when asked, applies pending
+/// migrations.
+async fn connect(
+    settings: &Settings,
+    max_connections: u32,
+    migrate: bool,
+) -> Result<DatabaseConnection, StartupError> {
+    let url = settings.database_url_redacted();
+    let db = db::connect(&settings.database_url, max_connections)
+        .await
+        .map_err(|source| StartupError::Database {
+            url: url.clone(),
+            source,
+        })?;
+    if migrate {
+        db::migrate_up(&db)
+            .await
+            .map_err(|source| StartupError::Database { url, source })?;
+    }
+    Ok(db)
+}
+
+/// What use cases take from the settings.
+fn policy(settings: &Settings) -> Policy {
+    Policy {
+        project_code_prefix: settings.project_code_prefix.clone(),
+        duration_limits: settings.duration_limits,
+        token_ttl_minutes: settings.token_ttl_minutes,
+        status_bundle_max_age_hours: settings.status_bundle_max_age_hours,
+        max_body_bytes: settings.max_body_bytes,
+    }
+}
+
+/// What the issuer prints and links.
+pub fn issuer_config(settings: &Settings) -> IssuerConfig {
+    IssuerConfig {
+        issuing_body: IssuingBody {
+            superior: settings.issuing_body_superior.clone(),
+            name: settings.issuing_body_name.clone(),
+            place: settings.issuing_place.clone(),
         },
-    )
-    .await
-    .map(|_| ())
+        public_base_url: settings.public_base_url.as_str().to_owned(),
+    }
 }
 
 /// The whole HTTP application.
-pub fn app(state: AppState) -> impl Endpoint + 'static {
-    let max_body = state.settings.max_body_bytes;
-    let settings = state.settings.clone();
+pub fn app(application: &Application) -> impl Endpoint + 'static {
+    let settings = &application.settings;
     let api = api::service();
     let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
     let docs = api.swagger_ui();
-    let routes = crate::web::mount(Route::new())
+    let routes = web::mount(Route::new())
         .at("/api/v1/openapi.json", spec_json)
         .at("/api/v1/openapi.yaml", spec_yaml)
         .nest("/docs", docs)
         .nest("/", api)
-        .data(state);
-    Edge::new(RateLimit::new(routes, &settings), max_body)
+        .data(application.state.clone());
+    let limits = PublicLimits {
+        per_minute: settings.public_rate_limit_per_minute,
+        burst: settings.public_rate_limit_burst,
+        trusted_proxies: settings.trusted_proxies.clone(),
+    };
+    Edge::new(
+        RateLimit::new(routes, &limits, application.state.clock.clone()),
+        settings.max_body_bytes,
+    )
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets requests in flight
 /// finish within the grace period.
-pub async fn serve(state: AppState) -> Result<(), StartupError> {
-    let settings = state.settings.clone();
+pub async fn serve(application: Application) -> Result<(), StartupError> {
+    let settings = application.settings.clone();
     let acceptor = TcpListener::bind(settings.bind_addr)
         .into_acceptor()
         .await
@@ -173,7 +218,7 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     );
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
-            app(state),
+            app(&application),
             shutdown_signal(),
             Some(Duration::from_secs(settings.shutdown_grace_seconds)),
         )
@@ -184,7 +229,9 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
 }
 
 /// Serves on an ephemeral loopback port in the background; for tests and benchmarks.
-pub async fn spawn(state: AppState) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+pub async fn spawn(
+    application: Application,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -192,7 +239,9 @@ pub async fn spawn(state: AppState) -> std::io::Result<(SocketAddr, tokio::task:
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| std::io::Error::other("no local address"))?;
     let handle = tokio::spawn(async move {
-        let _ = Server::new_with_acceptor(acceptor).run(app(state)).await;
+        let _ = Server::new_with_acceptor(acceptor)
+            .run(app(&application))
+            .await;
     });
     Ok((addr, handle))
 }
@@ -217,4 +266,130 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown requested; finishing requests in flight");
+}
+
+/// Runs a parsed command line; errors are printed as one line.
+pub fn run(cli: Cli) -> ExitCode {
+    match &cli.command {
+        Some(Command::Openapi) => {
+            print!("{}", api::spec_json());
+            return ExitCode::SUCCESS;
+        }
+        // The verifier's commands need no settings, no database and no server.
+        Some(Command::Verify(args)) => return cli::verify(args),
+        Some(Command::Trust {
+            action:
+                TrustAction::Fetch {
+                    base_url,
+                    keys_out,
+                    status_out,
+                },
+        }) => return cli::trust_fetch(base_url, keys_out, status_out),
+        _ => {}
+    }
+    let settings = match Settings::from_env(cli.config.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("invest-registry: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("invest-registry: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!(error = %message, "stopped");
+            eprintln!("invest-registry: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
+    let text = |e: StartupError| e.to_string();
+    match cli.command {
+        None => serve_command(settings, cli.serve).await,
+        Some(Command::Serve(args)) => {
+            serve_command(
+                settings,
+                ServeArgs {
+                    demo: args.demo || cli.serve.demo,
+                },
+            )
+            .await
+        }
+        Some(Command::Demo) => {
+            let application = Application::build(settings).await.map_err(text)?;
+            let summary = demo::load(&application.state)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{summary}");
+            Ok(())
+        }
+        Some(Command::Migrate { action }) => migrate(&settings, action).await,
+        Some(Command::Openapi | Command::Verify(_) | Command::Trust { .. }) => Ok(()),
+        Some(Command::Users { action }) => {
+            let application = Application::build(settings).await.map_err(text)?;
+            cli::users(&application.state, action).await
+        }
+        Some(Command::Keys { action }) => {
+            let db = connect(&settings, settings.database_max_connections, true)
+                .await
+                .map_err(text)?;
+            let dir = keys::development_key_dir(&settings.data_dir);
+            cli::keys(&db, &dir, chrono::Utc::now(), action).await
+        }
+        Some(Command::Audit {
+            action: AuditAction::Verify,
+        }) => {
+            // Reads only: no migration, no signing key.
+            let db = connect(&settings, 2, false).await.map_err(text)?;
+            cli::audit_verify(&db).await
+        }
+    }
+}
+
+async fn serve_command(settings: Settings, args: ServeArgs) -> Result<(), String> {
+    let application = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    if args.demo {
+        let summary = demo::load(&application.state)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(%summary, "demo data loaded");
+    }
+    serve(application).await.map_err(|e| e.to_string())
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), String> {
+    let conn = connect(settings, 2, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    match action {
+        MigrateAction::Up => db::migrate_up(&conn).await.map_err(|e| e.to_string())?,
+        MigrateAction::Down { steps, all } => {
+            db::migrate_down(&conn, if all { None } else { Some(steps) })
+                .await
+                .map_err(|e| e.to_string())?
+        }
+        MigrateAction::Status => {}
+    }
+    for (name, applied) in db::migration_status(&conn)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!("{} {name}", if applied { "applied:" } else { "pending:" });
+    }
+    Ok(())
 }

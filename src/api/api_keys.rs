@@ -10,19 +10,19 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, pagination,
+    ApiTags,
     problem::{CreateError, ListError, problem_responses},
+    resource::{ListPage, Listing, PageSize, listed},
     security::StaffAuth,
     types::Lenient,
 };
 use crate::{
-    db::api_keys::ApiKey,
-    domain::auth::{Role, Scope},
-    service,
-    startup::AppState,
+    domain::auth::{ADMINS, ApiKey, Scope},
+    service::{self, AppState},
 };
 
 /// Agency API keys.
+#[derive(Default)]
 pub struct ApiKeysApi;
 
 /// An agency API key (never its secret).
@@ -90,22 +90,13 @@ pub struct ApiKeyCreated {
     key: ApiKeyView,
 }
 
-/// A page of keys.
-#[derive(Object, Debug)]
-#[oai(rename = "ApiKeyList", skip_serializing_if_is_none)]
-pub struct ApiKeyList {
-    /// Keys, oldest first.
-    items: Vec<ApiKeyView>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<String>,
-}
-
-#[derive(ApiResponse)]
-enum KeysListed {
-    /// A page of keys.
-    #[oai(status = 200)]
-    Ok(Json<ApiKeyList>),
-}
+listed!(
+    ApiKeyView,
+    name = "ApiKeyList",
+    list = "A page of keys.",
+    items = "Keys, oldest first.",
+    cursor = "api-keys"
+);
 
 #[derive(ApiResponse)]
 enum KeyCreated {
@@ -128,8 +119,6 @@ problem_responses! {
     }
 }
 
-const SCOPE: &str = "api-keys";
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::ApiKeys")]
 impl ApiKeysApi {
     /// List agency API keys
@@ -139,21 +128,14 @@ impl ApiKeysApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Result<KeysListed, ListError> {
-        let ctx = auth.context_for(&[Role::Admin])?;
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
-        let page = service::api_keys::list(&state.db, &ctx, after, u64::from(limit.0)).await?;
-        Ok(KeysListed::Ok(Json(ApiKeyList {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+    ) -> Result<Listing<ApiKeyView>, ListError> {
+        let ctx = auth.context_for(ADMINS)?;
+        let after = ListPage::<ApiKeyView>::after(cursor.0.as_deref())?;
+        let page = service::api_keys::list(&state.db, &ctx, after, limit.0.get()).await?;
+        Ok(Listing(ListPage::of(page, Into::into)))
     }
 
     /// Create an agency API key
@@ -166,7 +148,7 @@ impl ApiKeysApi {
         auth: StaffAuth,
         body: Json<ApiKeyCreate>,
     ) -> Result<KeyCreated, CreateError> {
-        let ctx = auth.context_for(&[Role::Admin])?;
+        let ctx = auth.context_for(ADMINS)?;
         let b = body.0;
         let (key, secret) = service::api_keys::create(
             &state.db,
@@ -200,7 +182,7 @@ impl ApiKeysApi {
         /// Key id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<KeyRevoked, RevokeError> {
-        let ctx = auth.context_for(&[Role::Admin])?;
+        let ctx = auth.context_for(ADMINS)?;
         let key = service::api_keys::revoke(&state.db, &ctx, id.0.param("id")?).await?;
         Ok(KeyRevoked::Ok(Json(key.into())))
     }

@@ -5,10 +5,17 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 use uuid::Uuid;
 
-use super::{ApiTags, problem::ListError, security::StaffAuth};
-use crate::{db::audit::AuditFilter, domain::auth::Role, service, startup::AppState};
+use super::{ApiTags, problem::ListError, resource::PageSize, security::StaffAuth};
+use crate::{
+    domain::{
+        audit::{AuditFilter, StoredEvent},
+        auth::ADMINS,
+    },
+    service::{self, AppState},
+};
 
 /// The audit log.
+#[derive(Default)]
 pub struct AuditApi;
 
 /// One audit event.
@@ -45,8 +52,8 @@ pub struct AuditEventView {
     hash: String,
 }
 
-impl From<entity::audit_event::Model> for AuditEventView {
-    fn from(e: entity::audit_event::Model) -> Self {
+impl From<StoredEvent> for AuditEventView {
+    fn from(e: StoredEvent) -> Self {
         let parse = |s: Option<String>| s.and_then(|t| serde_json::from_str(&t).ok());
         Self {
             seq: e.seq,
@@ -122,11 +129,7 @@ impl AuditApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// Only events older than this sequence number (the previous page's `next_before_seq`).
         before_seq: Query<Option<i64>>,
         /// Only events about this kind of entity, e.g. `zone`.
@@ -136,14 +139,14 @@ impl AuditApi {
         /// Only events by this user id.
         actor_id: Query<Option<String>>,
     ) -> Result<EventsListed, ListError> {
-        auth.context_for(&[Role::Admin])?;
+        auth.context_for(ADMINS)?;
         let filter = AuditFilter {
             entity_type: entity_type.0,
             entity_id: entity_id.0,
             actor_id: actor_id.0,
         };
         let (rows, next) =
-            service::audit::list(&state.db, &filter, before_seq.0, u64::from(limit.0)).await?;
+            service::audit::list(&state.db, &filter, before_seq.0, limit.0.get()).await?;
         Ok(EventsListed::Ok(Json(AuditEventList {
             items: rows.into_iter().map(Into::into).collect(),
             next_before_seq: next,
@@ -160,7 +163,7 @@ impl AuditApi {
         operation_id = "verify_audit_chain"
     )]
     async fn verify(&self, state: Data<&AppState>, auth: StaffAuth) -> Result<Verified, ListError> {
-        auth.context_for(&[Role::Admin])?;
+        auth.context_for(ADMINS)?;
         let report = service::audit::verify(&state.db).await?;
         Ok(Verified::Ok(Json(AuditVerification {
             intact: report.first_broken.is_none(),

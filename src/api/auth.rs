@@ -8,11 +8,15 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use uuid::Uuid;
 
 use super::{
-    ApiTags, middleware::current_request_id, problem::problem_responses, security::StaffAuth,
+    ApiTags, problem::problem_responses, request_context::current_request_id, security::StaffAuth,
 };
-use crate::{db::users::User, domain::auth::Role, service, startup::AppState};
+use crate::{
+    domain::auth::{Role, User},
+    service::{self, AppState},
+};
 
 /// Sign-in and the current user.
+#[derive(Default)]
 pub struct AuthApi;
 
 /// Credentials.
@@ -96,7 +100,9 @@ enum LoginOk {
 
 problem_responses! {
     /// Errors of signing in.
-    LoginError {
+    LoginError: public {
+        401 Unauthorized "Wrong username or password, or the account is disabled.",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
         429 TooManyRequests "The account is locked after repeated failures; try again later.",
     }
@@ -133,13 +139,14 @@ impl AuthApi {
         state: Data<&AppState>,
         body: Json<LoginRequest>,
     ) -> Result<LoginOk, LoginError> {
-        let ttl = Duration::from_secs(state.settings.token_ttl_minutes * 60);
+        let ttl = Duration::from_secs(state.policy.token_ttl_minutes * 60);
         let session = service::users::login(
             &state.db,
             &body.0.username,
             &body.0.password,
             ttl,
             current_request_id(),
+            state.clock.now(),
         )
         .await?;
         Ok(LoginOk::Ok(Json(LoginResponse {

@@ -11,21 +11,24 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, pagination,
+    ApiTags,
     problem::{ReadError, problem_responses},
+    resource::{ListPage, Listing, PageSize, listed},
     security::{ReaderAuth, StaffAuth},
     types::{Date, Lenient},
 };
 use crate::{
     domain::{
-        auth::{Role, Scope},
+        auth::{ANY_STAFF, APPROVERS, DRAFTERS, Scope},
         certificate::{Certificate, CertificateStatus, KeyStatus},
+        format::version_label,
+        lifecycle::CertificateAction,
     },
-    service::{self, certificates::Lifecycle, etag},
-    startup::AppState,
+    service::{self, AppState, ServiceError, etag},
 };
 
 /// Certificates.
+#[derive(Default)]
 pub struct CertificatesApi;
 
 /// A certificate version.
@@ -92,20 +95,26 @@ pub struct CertificateView {
     created_at: DateTime<Utc>,
 }
 
-fn version_label(c: &Certificate) -> String {
-    match c.version_no {
+listed!(
+    CertificateView,
+    name = "CertificateList",
+    list = "A page of certificate versions.",
+    items = "Versions and drafts, oldest first.",
+    cursor = "certificates",
+    listed = "The project's certificate versions."
+);
+
+/// The line under the title: the version's, or "draft" for a draft.
+fn label(c: &Certificate) -> String {
+    match c.version_no.and_then(|v| u32::try_from(v).ok()) {
         None => "Bản nháp (draft)".to_owned(),
-        Some(0) => "Chứng nhận lần đầu".to_owned(),
-        Some(n) => format!("Chứng nhận thay đổi lần thứ {n}"),
+        Some(v) => version_label(v),
     }
 }
 
 /// One certificate's view.
-async fn view(
-    state: &AppState,
-    c: Certificate,
-) -> Result<CertificateView, crate::error::ServiceError> {
-    let keys = service::certificates::key_statuses(&state.db).await?;
+async fn view(state: &AppState, c: Certificate) -> Result<CertificateView, ServiceError> {
+    let keys = service::keys::statuses(&state.db).await?;
     Ok(view_with(state, c, &keys))
 }
 
@@ -117,7 +126,7 @@ fn view_with(
 ) -> CertificateView {
     let key_status = c.key_id.as_ref().and_then(|k| keys.get(k).copied());
     CertificateView {
-        version_label: version_label(&c),
+        version_label: label(&c),
         verification_url: c.seal.as_ref().map(|s| state.issuer.verification_url(s)),
         content: serde_json::to_value(&c.content).unwrap_or_default(),
         development_key: c.content.development_key,
@@ -190,71 +199,6 @@ pub struct RevokeBody {
     revoked_on: Option<Date>,
 }
 
-/// A page of certificate versions.
-#[derive(Object, Debug)]
-#[oai(rename = "CertificateList", skip_serializing_if_is_none)]
-pub struct CertificateList {
-    /// Versions and drafts, oldest first.
-    items: Vec<CertificateView>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<String>,
-}
-
-/// A signing key, public part.
-#[derive(Object, Debug)]
-#[oai(rename = "TrustKey", skip_serializing_if_is_none)]
-pub struct TrustKeyView {
-    /// Key id: the first 8 bytes of SHA-256 of the compressed public key, hex. QR seals name it.
-    key_id: String,
-    /// Status.
-    status: KeyStatus,
-    /// True for a generated development key (no legal value).
-    development: bool,
-    /// Subject common name of the signing certificate.
-    subject: String,
-    /// Start of validity.
-    not_before: DateTime<Utc>,
-    /// End of validity.
-    not_after: DateTime<Utc>,
-    /// The public key (SubjectPublicKeyInfo, PEM), for checking QR seals.
-    public_key_pem: String,
-    /// The certificate chain (PEM, signing certificate first), for checking PDF signatures.
-    chain_pem: String,
-    /// Why it was retired or marked compromised.
-    status_reason: Option<String>,
-    /// When it was retired.
-    retired_at: Option<DateTime<Utc>>,
-    /// When it was marked compromised.
-    compromised_at: Option<DateTime<Utc>>,
-}
-
-/// The keys that sign certificates.
-#[derive(Object, Debug)]
-#[oai(rename = "TrustKeys")]
-pub struct TrustKeys {
-    /// Every key known, oldest first.
-    keys: Vec<TrustKeyView>,
-}
-
-/// The signed status bundle: which certificate versions are not in force, for offline verifiers.
-#[derive(Object, Debug)]
-#[oai(rename = "StatusBundle")]
-pub struct StatusBundleView {
-    /// The bundle, JSON in base64url without padding: `format` (1), `issuer`, `generated_at`,
-    /// `expires_at` and `entries`, each entry with `project_code`, `version`, `status`
-    /// (`superseded`, `suspended` or `revoked`) and, when recorded, `reason`, `effective_on` and
-    /// `superseded_by_version`. A version absent from `entries` and issued before
-    /// `generated_at` was in force at `generated_at`. Do not use it after `expires_at`.
-    payload: String,
-    /// Id of the signing key (see `/api/v1/trust/keys`), hex.
-    key_id: String,
-    /// `ES256`: ECDSA P-256 with SHA-256.
-    algorithm: String,
-    /// Signature (`r ‖ s`, base64url without padding) over the bytes
-    /// `invest-registry/status-bundle/v1\n` followed by the payload's decoded bytes.
-    signature: String,
-}
-
 #[derive(ApiResponse)]
 enum CertificateCreated {
     /// The draft was made (or, with a repeated `Idempotency-Key`, this is the one made before).
@@ -286,13 +230,6 @@ enum CertificateFound {
 }
 
 #[derive(ApiResponse)]
-enum CertificatesListed {
-    /// The project's certificate versions.
-    #[oai(status = 200)]
-    Ok(Json<CertificateList>),
-}
-
-#[derive(ApiResponse)]
 enum PdfFile {
     /// The PDF.
     #[oai(status = 200, content_type = "application/pdf")]
@@ -307,23 +244,12 @@ enum PdfFile {
     ),
 }
 
-#[derive(ApiResponse)]
-enum KeysListed {
-    /// The signing keys.
-    #[oai(status = 200)]
-    Ok(
-        Json<TrustKeys>,
-        /// Caching rule: keys change rarely.
-        #[oai(header = "Cache-Control")]
-        String,
-    ),
-}
-
 problem_responses! {
     /// Errors of drafting a certificate.
     DraftError {
         404 NotFound "No project has this id.",
         409 Conflict "The project already has an open draft (`existing_id` names it), or its status allows no new version.",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
         422 Unprocessable "A field is invalid, or the `Idempotency-Key` was used for a different request.",
     }
@@ -334,6 +260,7 @@ problem_responses! {
     CertificateActionError {
         404 NotFound "No certificate has this id.",
         409 Conflict "The certificate's status does not allow this (e.g. approving what is not a draft), the project changed after drafting, or the signing key is not active.",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
         422 Unprocessable "A reason is missing or a field is invalid.",
     }
@@ -347,35 +274,6 @@ problem_responses! {
         429 TooManyRequests "The API key's rate limit is reached; retry after `Retry-After` seconds.",
     }
 }
-
-#[derive(ApiResponse)]
-enum StatusBundleFound {
-    /// The signed status bundle; save the body as a file for `invest-registry verify --status`.
-    #[oai(status = 200)]
-    Ok(
-        Json<StatusBundleView>,
-        /// Caching rule: a few minutes; the bundle itself says until when it may be used.
-        #[oai(header = "Cache-Control")]
-        String,
-    ),
-}
-
-problem_responses! {
-    /// Errors of reading the status bundle.
-    StatusBundleError {
-        429 TooManyRequests "Too many requests; retry after `Retry-After` seconds.",
-        503 Unavailable "This instance's signing key is not active (retired, compromised, expired or not registered), so it signs no bundle.",
-    }
-}
-
-problem_responses! {
-    /// Errors of reading the trust list.
-    TrustError {
-        429 TooManyRequests "Too many requests; retry after `Retry-After` seconds.",
-    }
-}
-
-const SCOPE: &str = "certificates";
 
 fn found(view: CertificateView, row_version: i32, replayed: bool) -> CertificateFound {
     CertificateFound::Ok(
@@ -398,12 +296,12 @@ async fn lifecycle(
     state: &AppState,
     auth: &StaffAuth,
     id: Lenient<Uuid>,
-    action: Lifecycle,
+    action: CertificateAction,
     reason: Option<String>,
     effective_on: Option<chrono::NaiveDate>,
 ) -> Result<CertificateFound, CertificateActionError> {
-    let ctx = auth.context_for(&[Role::Approver])?;
-    let c = service::certificates::lifecycle(
+    let ctx = auth.context_for(APPROVERS)?;
+    let c = service::lifecycle::act_on_certificate(
         &state.db,
         &ctx,
         id.param("id")?,
@@ -441,7 +339,7 @@ impl CertificatesApi {
         idempotency_key: Header<Option<String>>,
         body: Json<CertificateDraftBody>,
     ) -> Result<CertificateCreated, DraftError> {
-        let ctx = auth.context_for(&[Role::Officer])?;
+        let ctx = auth.context_for(DRAFTERS)?;
         let out = service::certificates::draft(
             &state.db,
             &state.issuer,
@@ -479,33 +377,21 @@ impl CertificatesApi {
         /// Project id.
         id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Result<CertificatesListed, ReadError> {
+    ) -> Result<Listing<CertificateView>, ReadError> {
         auth.require_scope(Scope::CertificatesRead)?;
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let after = ListPage::<CertificateView>::after(cursor.0.as_deref())?;
         let page = service::certificates::list_for_project(
             &state.db,
             id.0.param("id")?,
             after,
-            u64::from(limit.0),
+            limit.0.get(),
         )
         .await?;
-        let keys = service::certificates::key_statuses(&state.db).await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|c| view_with(&state, c, &keys))
-            .collect();
-        Ok(CertificatesListed::Ok(Json(CertificateList {
-            items,
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+        let keys = service::keys::statuses(&state.db).await?;
+        Ok(Listing(ListPage::of(page, |c| view_with(&state, c, &keys))))
     }
 
     /// Get a certificate
@@ -568,7 +454,7 @@ impl CertificatesApi {
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<PdfFile, PdfError> {
-        auth.context_for(&[Role::Clerk, Role::Officer, Role::Approver, Role::Admin])?;
+        auth.context_for(ANY_STAFF)?;
         let (c, bytes) =
             service::certificates::preview(&state.db, &state.issuer, id.0.param("id")?).await?;
         Ok(PdfFile::Ok(
@@ -601,7 +487,7 @@ impl CertificatesApi {
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(&[Role::Approver])?;
+        let ctx = auth.context_for(APPROVERS)?;
         let out = service::certificates::approve(
             &state.db,
             &state.issuer,
@@ -634,7 +520,7 @@ impl CertificatesApi {
         id: Path<Lenient<Uuid>>,
         body: Json<ReasonBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(&[Role::Approver])?;
+        let ctx = auth.context_for(APPROVERS)?;
         let c = service::certificates::reject(&state.db, &ctx, id.0.param("id")?, body.0.reason)
             .await?;
         let rv = c.row_version;
@@ -658,7 +544,15 @@ impl CertificatesApi {
         id: Path<Lenient<Uuid>>,
         body: Json<ReasonBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        lifecycle(&state, &auth, id.0, Lifecycle::Suspend, body.0.reason, None).await
+        lifecycle(
+            &state,
+            &auth,
+            id.0,
+            CertificateAction::Suspend,
+            body.0.reason,
+            None,
+        )
+        .await
     }
 
     /// Resume a suspended certificate
@@ -676,7 +570,7 @@ impl CertificatesApi {
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        lifecycle(&state, &auth, id.0, Lifecycle::Resume, None, None).await
+        lifecycle(&state, &auth, id.0, CertificateAction::Resume, None, None).await
     }
 
     /// Revoke a certificate
@@ -700,73 +594,10 @@ impl CertificatesApi {
             &state,
             &auth,
             id.0,
-            Lifecycle::Revoke,
+            CertificateAction::Revoke,
             body.0.reason,
             body.0.revoked_on.map(|d| d.0),
         )
         .await
-    }
-
-    /// Signing keys (public)
-    ///
-    /// Every key that signs or signed certificates: public key (for QR seals), certificate chain
-    /// (for PDF signatures), validity and status. Needs no credentials; offline verifiers keep a
-    /// copy.
-    #[oai(path = "/trust/keys", method = "get", operation_id = "list_trust_keys")]
-    async fn trust_keys(&self, state: Data<&AppState>) -> Result<KeysListed, TrustError> {
-        let keys = service::certificates::trust_keys(&state.db)
-            .await?
-            .into_iter()
-            .map(|k| TrustKeyView {
-                key_id: k.key_id,
-                status: k.status,
-                development: k.development,
-                subject: k.subject,
-                not_before: k.not_before,
-                not_after: k.not_after,
-                public_key_pem: k.public_key_pem,
-                chain_pem: k.chain_pem,
-                status_reason: k.status_reason,
-                retired_at: k.retired_at,
-                compromised_at: k.compromised_at,
-            })
-            .collect();
-        Ok(KeysListed::Ok(
-            Json(TrustKeys { keys }),
-            "public, max-age=300".to_owned(),
-        ))
-    }
-
-    /// Status bundle (public)
-    ///
-    /// A signed, dated list of every issued certificate version that is not in force
-    /// (superseded, suspended, revoked), for verifiers without network: download it, then
-    /// `invest-registry verify --keys keys.json --status bundle.json cert.pdf`. It may be used
-    /// until its `expires_at` (`STATUS_BUNDLE_MAX_AGE_HOURS` after it was made). Signed with this
-    /// instance's issuing key, checkable with `/api/v1/trust/keys`. Needs no credentials.
-    #[oai(
-        path = "/trust/status",
-        method = "get",
-        operation_id = "get_status_bundle"
-    )]
-    async fn status_bundle(
-        &self,
-        state: Data<&AppState>,
-    ) -> Result<StatusBundleFound, StatusBundleError> {
-        let signed = service::certificates::status_bundle(
-            &state.db,
-            &state.issuer,
-            state.settings.status_bundle_max_age_hours,
-        )
-        .await?;
-        Ok(StatusBundleFound::Ok(
-            Json(StatusBundleView {
-                payload: signed.payload,
-                key_id: signed.key_id,
-                algorithm: signed.algorithm,
-                signature: signed.signature,
-            }),
-            "public, max-age=300".to_owned(),
-        ))
     }
 }

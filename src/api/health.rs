@@ -4,9 +4,10 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::{ApiTags, problem::Problem};
-use crate::startup::AppState;
+use crate::service::{self, AppState};
 
 /// Health probes for load balancers and orchestrators.
+#[derive(Default)]
 pub struct HealthApi;
 
 /// Probe result.
@@ -53,7 +54,7 @@ impl HealthApi {
     /// Answers 200 when the database answers a query, 503 otherwise.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self, state: Data<&AppState>) -> ReadyResponse {
-        match crate::db::ping(&state.db).await {
+        match service::health::ready(&state.db).await {
             Ok(()) => ReadyResponse::Ready(Json(Health {
                 status: "ok".to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    Object, OpenApi,
     param::{Header, Path, Query},
     payload::Json,
     types::{Example, MaybeUndefined},
@@ -11,24 +11,26 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, pagination, parse_if_match,
+    ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
+    resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{ReaderAuth, StaffAuth},
     types::{Date, Lenient, Percent, json_example, take_optional, take_patch},
 };
 use crate::{
-    db::investors::InvestorFilter,
     domain::{
         FieldViolation, Violations,
-        auth::{Role, Scope},
-        investor::{DocType, Document, Investor, InvestorData, InvestorKind, Representative, Sex},
+        auth::{REGISTRY_EDITORS, Scope},
+        investor::{
+            DocType, Document, Investor, InvestorData, InvestorFilter, InvestorKind, InvestorPatch,
+            Representative, Sex,
+        },
     },
-    error::ServiceError,
-    service::{self, etag},
-    startup::AppState,
+    service::{self, AppState, ServiceError},
 };
 
 /// Investors.
+#[derive(Default)]
 pub struct InvestorsApi;
 
 /// An identity document (individuals) or establishment document (organisations).
@@ -394,10 +396,8 @@ pub struct InvestorPatchBody {
     note: MaybeUndefined<Lenient<String>>,
 }
 
-type InvestorChange = Box<dyn FnOnce(&mut InvestorData) + Send>;
-
 impl InvestorPatchBody {
-    fn into_change(self) -> Result<InvestorChange, Vec<FieldViolation>> {
+    fn into_domain(self) -> Result<InvestorPatch, Vec<FieldViolation>> {
         let mut v = Violations::default();
         let kind = take_patch("kind", self.kind, false, &mut v).flatten();
         let name = take_patch("name", self.name, false, &mut v).flatten();
@@ -430,103 +430,43 @@ impl InvestorPatchBody {
         );
         let note = take_patch("note", self.note, true, &mut v);
         v.finish()?;
-        Ok(Box::new(move |d: &mut InvestorData| {
-            if let Some(x) = kind {
-                d.kind = x;
-            }
-            if let Some(x) = name {
-                d.name = x;
-            }
-            if let Some(x) = sex {
-                d.sex = x;
-            }
-            if let Some(x) = dob {
-                d.date_of_birth = x.map(|d| d.0);
-            }
-            if let Some(x) = nationality {
-                d.nationality = x;
-            }
-            if let Some(x) = document {
-                d.document = x;
-            }
-            if let Some(x) = permanent_address {
-                d.permanent_address = x;
-            }
-            if let Some(x) = current_address {
-                d.current_address = x;
-            }
-            if let Some(x) = tax_code {
-                d.tax_code = x;
-            }
-            if let Some(x) = head_office_address {
-                d.head_office_address = x;
-            }
-            if let Some(x) = representative {
-                d.representative = x;
-            }
-            if let Some(x) = ownership {
-                d.foreign_ownership_bp = x.map(|p| p.0);
-            }
-            if let Some(x) = note {
-                d.note = x;
-            }
-        }))
+        Ok(InvestorPatch {
+            kind,
+            name,
+            sex,
+            date_of_birth: dob.map(|o| o.map(|d| d.0)),
+            nationality,
+            document,
+            permanent_address,
+            current_address,
+            tax_code,
+            head_office_address,
+            representative,
+            foreign_ownership_bp: ownership.map(|o| o.map(|p| p.0)),
+            note,
+        })
     }
 }
 
-/// A page of investors.
-#[derive(Object, Debug)]
-#[oai(rename = "InvestorList", skip_serializing_if_is_none)]
-pub struct InvestorList {
-    /// Investors, oldest first.
-    items: Vec<InvestorView>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<String>,
-}
+resource!(
+    InvestorView,
+    collection = "/api/v1/investors",
+    found = "The investor.",
+    created = "The investor was registered.",
+    location = "Address of the new investor."
+);
+listed!(
+    InvestorView,
+    name = "InvestorList",
+    list = "A page of investors.",
+    items = "Investors, oldest first.",
+    cursor = "investors"
+);
 
-#[derive(ApiResponse)]
-enum InvestorsListed {
-    /// A page of investors.
-    #[oai(status = 200)]
-    Ok(Json<InvestorList>),
+fn found(investor: Investor) -> Found<InvestorView> {
+    let version = investor.version;
+    Found::new(investor.into(), version)
 }
-
-#[derive(ApiResponse)]
-enum InvestorCreated {
-    /// The investor was registered.
-    #[oai(status = 201)]
-    Created(
-        Json<InvestorView>,
-        /// Address of the new investor.
-        #[oai(header = "Location")]
-        String,
-        /// Version tag, for `If-Match` on later updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-#[derive(ApiResponse)]
-enum InvestorFound {
-    /// The investor.
-    #[oai(status = 200)]
-    Ok(
-        Json<InvestorView>,
-        /// Version tag, for `If-Match` on updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-impl InvestorFound {
-    fn of(i: Investor) -> Self {
-        let tag = etag(i.version);
-        Self::Ok(Json(i.into()), tag)
-    }
-}
-
-const SCOPE: &str = "investors";
-const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Investors")]
 impl InvestorsApi {
@@ -544,11 +484,7 @@ impl InvestorsApi {
         state: Data<&AppState>,
         auth: ReaderAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Words of the name, with or without diacritics.
@@ -559,19 +495,16 @@ impl InvestorsApi {
         /// Only this nationality (ISO 3166-1 alpha-2).
         #[oai(validator(max_length = 2))]
         nationality: Query<Option<String>>,
-    ) -> Result<InvestorsListed, ListError> {
+    ) -> Result<Listing<InvestorView>, ListError> {
         auth.require_scope(Scope::RegistryRead)?;
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let after = ListPage::<InvestorView>::after(cursor.0.as_deref())?;
         let filter = InvestorFilter {
             q: q.0,
             kind: kind.0,
             nationality: nationality.0.map(|n| n.to_ascii_uppercase()),
         };
-        let page = service::investors::list(&state.db, &filter, after, u64::from(limit.0)).await?;
-        Ok(InvestorsListed::Ok(Json(InvestorList {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+        let page = service::investors::list(&state.db, &filter, after, limit.0.get()).await?;
+        Ok(Listing(ListPage::of(page, Into::into)))
     }
 
     /// Register an investor
@@ -584,17 +517,12 @@ impl InvestorsApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         body: Json<InvestorCreate>,
-    ) -> Result<InvestorCreated, CreateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Created<InvestorView>, CreateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
         let investor = service::investors::create(&state.db, &ctx, data).await?;
-        let location = format!("/api/v1/investors/{}", investor.id);
-        let tag = etag(investor.version);
-        Ok(InvestorCreated::Created(
-            Json(investor.into()),
-            location,
-            tag,
-        ))
+        let (id, version) = (investor.id, investor.version);
+        Ok(Created::new(investor.into(), id, version))
     }
 
     /// Get an investor
@@ -605,9 +533,9 @@ impl InvestorsApi {
         auth: ReaderAuth,
         /// Investor id.
         id: Path<Lenient<Uuid>>,
-    ) -> Result<InvestorFound, ReadError> {
+    ) -> Result<Found<InvestorView>, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
-        Ok(InvestorFound::of(
+        Ok(found(
             service::investors::get(&state.db, id.0.param("id")?).await?,
         ))
     }
@@ -630,13 +558,13 @@ impl InvestorsApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<InvestorPatchBody>,
-    ) -> Result<InvestorFound, UpdateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Found<InvestorView>, UpdateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let precondition = parse_if_match(if_match.0.as_deref())?;
-        let change = body.0.into_change().map_err(ServiceError::Validation)?;
+        let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let investor =
-            service::investors::update(&state.db, &ctx, id.0.param("id")?, &precondition, change)
+            service::investors::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
                 .await?;
-        Ok(InvestorFound::of(investor))
+        Ok(found(investor))
     }
 }

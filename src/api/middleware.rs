@@ -11,25 +11,10 @@ use poem::{
 use poem_openapi::error::{ContentTypeError, ParseParamError, ParseRequestPayloadError};
 use tracing::Instrument;
 
-use super::problem::Problem;
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-    static RETRY_AFTER: std::cell::Cell<Option<u64>>;
-}
-
-/// Asks the edge to send `Retry-After` with this request's 429 answer.
-pub fn note_retry_after(seconds: u64) {
-    let _ = RETRY_AFTER.try_with(|c| c.set(Some(seconds)));
-}
-
-/// The id of the request being served, if called while serving one.
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// The request id header.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+use super::{
+    problem::Problem,
+    request_context::{self, REQUEST_ID_HEADER},
+};
 
 /// Wraps the whole application.
 pub struct Edge<E> {
@@ -110,22 +95,8 @@ impl<E: Endpoint> Endpoint for Edge<E> {
         );
         let started = Instant::now();
         let path = req.uri().path().to_owned();
-        let served = async {
-            let mut resp = self.serve(req).await;
-            if resp.status() == StatusCode::TOO_MANY_REQUESTS
-                && let Some(seconds) = RETRY_AFTER.with(std::cell::Cell::get)
-                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-            {
-                resp.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            resp
-        };
-        let mut resp = REQUEST_ID
-            .scope(
-                id.clone(),
-                RETRY_AFTER.scope(std::cell::Cell::new(None), served.instrument(span.clone())),
-            )
-            .await;
+        let mut resp =
+            request_context::scope(id.clone(), self.serve(req).instrument(span.clone())).await;
         if let Ok(value) = HeaderValue::from_str(&id) {
             resp.headers_mut().insert(REQUEST_ID_HEADER, value);
         }

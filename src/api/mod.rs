@@ -7,13 +7,17 @@ pub mod auth;
 pub mod certificates;
 pub mod health;
 pub mod investors;
+pub mod leases;
 pub mod middleware;
 pub mod pagination;
 pub mod parcels;
 pub mod problem;
 pub mod projects;
 pub mod rate_limit;
+pub mod request_context;
+pub mod resource;
 pub mod security;
+pub mod trust;
 pub mod types;
 pub mod users;
 pub mod verify;
@@ -21,8 +25,7 @@ pub mod zones;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::error::ServiceError;
-use crate::service::Precondition;
+use crate::service::{Precondition, ServiceError};
 
 /// Groups of operations in the spec.
 #[derive(Tags)]
@@ -52,37 +55,32 @@ pub enum ApiTags {
     Verification,
 }
 
-/// Every API of the service, for serving and for generating the spec.
+/// Every API of the service, for serving and for generating the spec, in the order of the spec:
+/// the registry, then certificates and verification, then administration.
 pub type Apis = (
-    health::HealthApi,
-    auth::AuthApi,
-    zones::ZonesApi,
-    parcels::ParcelsApi,
-    investors::InvestorsApi,
-    projects::ProjectsApi,
-    certificates::CertificatesApi,
-    verify::VerifyApi,
-    users::UsersApi,
-    api_keys::ApiKeysApi,
-    audit::AuditApi,
+    (
+        health::HealthApi,
+        auth::AuthApi,
+        zones::ZonesApi,
+        parcels::ParcelsApi,
+        investors::InvestorsApi,
+        projects::ProjectsApi,
+        leases::LeasesApi,
+    ),
+    (
+        certificates::CertificatesApi,
+        trust::TrustApi,
+        verify::VerifyApi,
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        audit::AuditApi,
+    ),
 );
 
 /// The OpenAPI service: the same value serves requests and writes `openapi/openapi.json`.
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (
-            health::HealthApi,
-            auth::AuthApi,
-            zones::ZonesApi,
-            parcels::ParcelsApi,
-            investors::InvestorsApi,
-            projects::ProjectsApi,
-            certificates::CertificatesApi,
-            verify::VerifyApi,
-            users::UsersApi,
-            api_keys::ApiKeysApi,
-            audit::AuditApi,
-        ),
+        Apis::default(),
         "Investment Registry API",
         env!("CARGO_PKG_VERSION"),
     )

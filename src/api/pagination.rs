@@ -4,7 +4,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
-use crate::error::ServiceError;
+use crate::service::ServiceError;
 
 /// The default page size.
 pub const DEFAULT_LIMIT: u32 = 50;

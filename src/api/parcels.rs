@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    Object, OpenApi,
     param::{Header, Path, Query},
     payload::Json,
     types::MaybeUndefined,
@@ -11,24 +11,23 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, pagination, parse_if_match,
+    ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
+    resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{ReaderAuth, StaffAuth},
     types::{AreaM2, Lenient, take_optional, take_patch},
 };
 use crate::{
-    db::parcels::ParcelFilter,
-    domain::auth::Scope,
     domain::{
         FieldViolation, Violations,
-        parcel::{LandUse, Parcel, ParcelData, ParcelPatch, ParcelStatus},
+        auth::{REGISTRY_EDITORS, Scope},
+        parcel::{LandUse, Parcel, ParcelData, ParcelFilter, ParcelPatch, ParcelStatus},
     },
-    error::ServiceError,
-    service::{self, etag},
-    startup::AppState,
+    service::{self, AppState, ServiceError},
 };
 
 /// Land parcels of the zones.
+#[derive(Default)]
 pub struct ParcelsApi;
 
 /// A land parcel (lô đất) inside a zone.
@@ -174,58 +173,27 @@ impl ParcelPatchBody {
     }
 }
 
-/// A page of parcels.
-#[derive(Object, Debug)]
-#[oai(rename = "ParcelList", skip_serializing_if_is_none)]
-pub struct ParcelList {
-    /// The parcels of this page, oldest first.
-    items: Vec<ParcelView>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    next_cursor: Option<String>,
-}
+resource!(
+    ParcelView,
+    collection = "/api/v1/parcels",
+    found = "The parcel.",
+    created = "The parcel was registered.",
+    location = "Address of the new parcel."
+);
+listed!(
+    ParcelView,
+    name = "ParcelList",
+    list = "A page of parcels.",
+    items = "The parcels of this page, oldest first.",
+    cursor = "parcels",
+    listed = "A page of the zone's parcels.",
+    next = "Pass as `cursor` to get the next page; absent on the last page."
+);
 
-#[derive(ApiResponse)]
-enum ParcelsListed {
-    /// A page of the zone's parcels.
-    #[oai(status = 200)]
-    Ok(Json<ParcelList>),
+fn found(parcel: Parcel) -> Found<ParcelView> {
+    let version = parcel.version;
+    Found::new(parcel.into(), version)
 }
-
-#[derive(ApiResponse)]
-enum ParcelCreated {
-    /// The parcel was registered.
-    #[oai(status = 201)]
-    Created(
-        Json<ParcelView>,
-        /// Address of the new parcel.
-        #[oai(header = "Location")]
-        String,
-        /// Version tag, for `If-Match` on later updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-#[derive(ApiResponse)]
-enum ParcelFound {
-    /// The parcel.
-    #[oai(status = 200)]
-    Ok(
-        Json<ParcelView>,
-        /// Version tag, for `If-Match` on updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-impl ParcelFound {
-    fn of(parcel: Parcel) -> Self {
-        let tag = etag(parcel.version);
-        Self::Ok(Json(parcel.into()), tag)
-    }
-}
-
-const SCOPE: &str = "parcels";
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Parcels")]
 impl ParcelsApi {
@@ -248,36 +216,24 @@ impl ParcelsApi {
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Only parcels with this land use.
         land_use: Query<Option<LandUse>>,
         /// Only parcels in this status.
         status: Query<Option<ParcelStatus>>,
-    ) -> Result<ParcelsListed, ListError> {
+    ) -> Result<Listing<ParcelView>, ListError> {
         auth.require_scope(Scope::RegistryRead)?;
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let after = ListPage::<ParcelView>::after(cursor.0.as_deref())?;
         let filter = ParcelFilter {
             land_use: land_use.0,
             status: status.0,
         };
-        let page = service::parcels::list(
-            &state.db,
-            id.0.param("id")?,
-            &filter,
-            after,
-            u64::from(limit.0),
-        )
-        .await?;
-        Ok(ParcelsListed::Ok(Json(ParcelList {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+        let page =
+            service::parcels::list(&state.db, id.0.param("id")?, &filter, after, limit.0.get())
+                .await?;
+        Ok(Listing(ListPage::of(page, Into::into)))
     }
 
     /// Register a parcel in a zone
@@ -296,13 +252,12 @@ impl ParcelsApi {
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         body: Json<ParcelCreate>,
-    ) -> Result<ParcelCreated, CreateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Created<ParcelView>, CreateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
         let parcel = service::parcels::create(&state.db, &ctx, id.0.param("id")?, data).await?;
-        let location = format!("/api/v1/parcels/{}", parcel.id);
-        let tag = etag(parcel.version);
-        Ok(ParcelCreated::Created(Json(parcel.into()), location, tag))
+        let (id, version) = (parcel.id, parcel.version);
+        Ok(Created::new(parcel.into(), id, version))
     }
 
     /// Get a parcel
@@ -313,9 +268,9 @@ impl ParcelsApi {
         auth: ReaderAuth,
         /// Parcel id.
         id: Path<Lenient<Uuid>>,
-    ) -> Result<ParcelFound, ReadError> {
+    ) -> Result<Found<ParcelView>, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
-        Ok(ParcelFound::of(
+        Ok(found(
             service::parcels::get(&state.db, id.0.param("id")?).await?,
         ))
     }
@@ -338,19 +293,13 @@ impl ParcelsApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<ParcelPatchBody>,
-    ) -> Result<ParcelFound, UpdateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Found<ParcelView>, UpdateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let parcel =
             service::parcels::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
                 .await?;
-        Ok(ParcelFound::of(parcel))
+        Ok(found(parcel))
     }
 }
-
-/// Who may change registry data.
-const EDITORS: &[crate::domain::auth::Role] = &[
-    crate::domain::auth::Role::Officer,
-    crate::domain::auth::Role::Admin,
-];

@@ -2,12 +2,17 @@
 
 use poem::{
     IntoResponse, Response,
-    http::{StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
 };
-use poem_openapi::Object;
+use poem_openapi::{
+    Object,
+    payload::Payload,
+    registry::{MetaSchemaRef, Registry},
+    types::Type,
+};
 
-use super::middleware::current_request_id;
-use crate::{domain::FieldViolation, error::ServiceError};
+use super::request_context::current_request_id;
+use crate::{domain::FieldViolation, service::ServiceError};
 
 /// The problem media type.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -36,6 +41,9 @@ pub struct Problem {
     /// The fields at fault, on validation failures and conflicts; absent otherwise.
     #[oai(default, skip_serializing_if_is_empty)]
     pub errors: Vec<ProblemField>,
+    /// Seconds to wait before retrying, sent as the `Retry-After` header (429, 503).
+    #[oai(skip)]
+    pub retry_after: Option<u64>,
 }
 
 /// One field at fault.
@@ -133,6 +141,7 @@ impl Problem {
             request_id: current_request_id(),
             existing_id: None,
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -148,8 +157,15 @@ impl Problem {
                 request_id: current_request_id(),
                 existing_id: None,
                 errors: Vec::new(),
+                retry_after: None,
             },
         }
+    }
+
+    /// Asks the client to wait this many seconds before retrying (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// Adds the fields at fault.
@@ -177,15 +193,20 @@ impl Problem {
         )
     }
 
-    /// The HTTP response: problem+json body, right status.
+    /// The HTTP response: problem+json body, right status, and `Retry-After` when set.
     pub fn into_poem_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body =
             serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&self)).unwrap_or_default();
-        Response::builder()
+        let mut resp = Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, PROBLEM_JSON)
-            .body(body)
+            .body(body);
+        if let Some(seconds) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        resp
     }
 }
 
@@ -212,13 +233,11 @@ impl From<ServiceError> for Problem {
             }
             ServiceError::Unauthorized(detail) => Problem::new("unauthorized", detail),
             ServiceError::Forbidden(detail) => Problem::new("forbidden", detail),
-            ServiceError::TooManyRequests { retry_after } => {
-                super::middleware::note_retry_after(retry_after);
-                Problem::new(
-                    "too-many-requests",
-                    format!("too many requests; try again in {retry_after} seconds"),
-                )
-            }
+            ServiceError::TooManyRequests { retry_after } => Problem::new(
+                "too-many-requests",
+                format!("too many requests; try again in {retry_after} seconds"),
+            )
+            .retry_after(retry_after),
             ServiceError::PreconditionRequired => Problem::new(
                 "precondition-required",
                 "send the ETag you read in an If-Match header, so concurrent changes are not lost",
@@ -256,51 +275,95 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Declares an `ApiResponse` enum of problem responses for a group of operations. Every enum also
-/// documents 400 (malformed request), 401 and 403 (authentication and roles) and 500 (internal
-/// error), which any protected operation can return.
+/// A problem as the body of a documented error response: `application/problem+json` with the
+/// [`Problem`] schema, and its `Retry-After` header when it has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProblemBody(pub Problem);
+
+impl Payload for ProblemBody {
+    const CONTENT_TYPE: &'static str = PROBLEM_JSON;
+
+    fn schema_ref() -> MetaSchemaRef {
+        Problem::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+impl IntoResponse for ProblemBody {
+    fn into_response(self) -> Response {
+        self.0.into_poem_response()
+    }
+}
+
+/// Declares an `ApiResponse` enum of problem responses for a group of operations: the statuses
+/// listed, and those every operation can return: 400 (malformed request), 500 (internal error)
+/// and 503 (the database does not answer, or the instance cannot do this now). A protected
+/// operation (the default) also returns 401 and 403; one marked `public` needs no credentials
+/// and never does. `tests/api/openapi.rs` walks every operation and fails when one leaves out a
+/// status its shape makes possible.
 macro_rules! problem_responses {
+    ($(#[$meta:meta])* $name:ident: public, unavailable = $udoc:literal { $($status:literal $variant:ident $doc:literal),* $(,)? }) => {
+        $crate::api::problem::problem_responses!(@enum $(#[$meta])* $name $udoc, [] [$($status $variant $doc),*]);
+    };
+    ($(#[$meta:meta])* $name:ident: public { $($status:literal $variant:ident $doc:literal),* $(,)? }) => {
+        $crate::api::problem::problem_responses!(@enum $(#[$meta])* $name "The registry cannot answer right now (its database does not answer, or this instance cannot do this at the moment); nothing was changed and this says nothing about the request itself. Retry after `Retry-After` seconds.", [] [$($status $variant $doc),*]);
+    };
     ($(#[$meta:meta])* $name:ident { $($status:literal $variant:ident $doc:literal),* $(,)? }) => {
+        $crate::api::problem::problem_responses!(@enum $(#[$meta])* $name "The registry cannot answer right now (its database does not answer, or this instance cannot do this at the moment); nothing was changed and this says nothing about the request itself. Retry after `Retry-After` seconds.", [
+            401 Unauthorized "No valid bearer token: missing, wrong, expired or revoked.",
+            403 Forbidden "Signed in, but no role that allows this."
+        ] [$($status $variant $doc),*]);
+    };
+    (@enum $(#[$meta:meta])* $name:ident $udoc:literal,
+        [$($astatus:literal $avariant:ident $adoc:literal),*]
+        [$($status:literal $variant:ident $doc:literal),*]) => {
         $(#[$meta])*
         #[derive(poem_openapi::ApiResponse, Debug)]
         pub enum $name {
             /// Malformed request: unreadable JSON, a wrong parameter, a wrong content type.
             #[oai(status = 400, content_type = "application/problem+json")]
-            BadRequest(poem_openapi::payload::Json<$crate::api::problem::Problem>),
-            /// No valid bearer token: missing, wrong, expired or revoked.
-            #[oai(status = 401, content_type = "application/problem+json")]
-            Unauthorized(poem_openapi::payload::Json<$crate::api::problem::Problem>),
-            /// Signed in, but no role that allows this.
-            #[oai(status = 403, content_type = "application/problem+json")]
-            Forbidden(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+            BadRequest($crate::api::problem::ProblemBody),
+            $(
+                #[doc = $adoc]
+                #[oai(status = $astatus, content_type = "application/problem+json")]
+                $avariant($crate::api::problem::ProblemBody),
+            )*
             $(
                 #[doc = $doc]
                 #[oai(status = $status, content_type = "application/problem+json")]
-                $variant(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+                $variant($crate::api::problem::ProblemBody),
             )*
             /// Unexpected failure; the cause is logged under the request id.
             #[oai(status = 500, content_type = "application/problem+json")]
-            Internal(poem_openapi::payload::Json<$crate::api::problem::Problem>),
+            Internal($crate::api::problem::ProblemBody),
+            #[doc = $udoc]
+            #[oai(status = 503, content_type = "application/problem+json")]
+            Unavailable($crate::api::problem::ProblemBody),
         }
 
         impl From<$crate::api::problem::Problem> for $name {
             fn from(p: $crate::api::problem::Problem) -> Self {
                 match p.status {
-                    400 => Self::BadRequest(poem_openapi::payload::Json(p)),
-                    401 => Self::Unauthorized(poem_openapi::payload::Json(p)),
-                    403 => Self::Forbidden(poem_openapi::payload::Json(p)),
-                    $($status => Self::$variant(poem_openapi::payload::Json(p)),)*
-                    500 => Self::Internal(poem_openapi::payload::Json(p)),
+                    400 => Self::BadRequest($crate::api::problem::ProblemBody(p)),
+                    $($astatus => Self::$avariant($crate::api::problem::ProblemBody(p)),)*
+                    $($status => Self::$variant($crate::api::problem::ProblemBody(p)),)*
+                    500 => Self::Internal($crate::api::problem::ProblemBody(p)),
+                    503 => Self::Unavailable($crate::api::problem::ProblemBody(p)),
                     other => {
+                        // The operation's declaration lacks a status a service returned: the
+                        // spec test catches the shapes; this is the last line of defence.
                         tracing::error!(status = other, detail = %p.detail, "undocumented error status for this operation");
-                        Self::Internal(poem_openapi::payload::Json($crate::api::problem::Problem::internal()))
+                        Self::Internal($crate::api::problem::ProblemBody($crate::api::problem::Problem::internal()))
                     }
                 }
             }
         }
 
-        impl From<$crate::error::ServiceError> for $name {
-            fn from(e: $crate::error::ServiceError) -> Self {
+        impl From<$crate::service::ServiceError> for $name {
+            fn from(e: $crate::service::ServiceError) -> Self {
                 $crate::api::problem::Problem::from(e).into()
             }
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    Object, OpenApi,
     param::{Header, Path, Query},
     payload::Json,
     types::{Example, MaybeUndefined},
@@ -13,28 +13,26 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, pagination, parse_if_match,
+    ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError, problem_responses},
+    resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{ReaderAuth, StaffAuth},
-    types::{AreaM2, Date, Lenient, json_example, take_optional, take_patch},
+    types::{Date, Lenient, json_example, take_optional, take_patch},
 };
 use crate::{
-    db::projects::ProjectFilter,
     domain::{
         FieldViolation, Violations,
-        auth::{Role, Scope},
-        lease::Lease,
+        auth::{APPROVERS, REGISTRY_EDITORS, Scope},
         project::{
             CodeSource, Contribution, ContributionForm, Incentive, Milestone, Objective, Project,
-            ProjectData, ProjectStatus,
+            ProjectData, ProjectFilter, ProjectPatch, ProjectStatus,
         },
     },
-    error::ServiceError,
-    service::{self, etag},
-    startup::AppState,
+    service::{self, AppState, ServiceError},
 };
 
 /// Investment projects.
+#[derive(Default)]
 pub struct ProjectsApi;
 
 /// One investor's capital contribution.
@@ -572,28 +570,6 @@ json_example!(ProjectCreate, {
 
 json_example!(StatusChange, {"status": "suspended", "reason": "Thông báo tạm ngừng hoạt động số 12/TB-BQLKKT ngày 01/12/2026"});
 
-json_example!(LeaseCreate, {
-    "parcel_id": "019a4c5e-0000-7000-8000-000000000005",
-    "area_m2": 52300,
-    "start_date": "2026-12-01",
-    "end_date": "2071-03-19"
-});
-
-json_example!(LeaseRelease, {"reason": "Quyết định thu hồi đất số 45/QĐ-UBND ngày 20/11/2026"});
-
-json_example!(LeaseView, {
-    "id": "019a4c5e-0000-7000-8000-000000000006",
-    "project_id": "019a4c5e-0000-7000-8000-000000000002",
-    "parcel_id": "019a4c5e-0000-7000-8000-000000000005",
-    "area_m2": 52300,
-    "start_date": "2026-12-01",
-    "end_date": "2071-03-19",
-    "active": true,
-    "released_at": null,
-    "release_reason": null,
-    "created_at": "2026-11-02T03:00:00Z"
-});
-
 /// Changes to a project: send only what changes; lists are replaced whole; `null` clears an
 /// optional field. The project code never changes.
 #[derive(Object, Debug)]
@@ -643,10 +619,8 @@ pub struct ProjectPatchBody {
     note: MaybeUndefined<Lenient<String>>,
 }
 
-type ProjectChange = Box<dyn FnOnce(&mut ProjectData) + Send>;
-
 impl ProjectPatchBody {
-    fn into_change(self) -> Result<ProjectChange, Vec<FieldViolation>> {
+    fn into_domain(self) -> Result<ProjectPatch, Vec<FieldViolation>> {
         let mut v = Violations::default();
         if !self.project_code.is_undefined() {
             v.push(FieldViolation::new(
@@ -700,44 +674,27 @@ impl ProjectPatchBody {
         let conditions = take_patch("conditions", self.conditions, false, &mut v).flatten();
         let note = take_patch("note", self.note, true, &mut v);
         v.finish()?;
-        Ok(Box::new(move |d: &mut ProjectData| {
-            macro_rules! set {
-                ($field:ident, $value:expr) => {
-                    if let Some(x) = $value {
-                        d.$field = x;
-                    }
-                };
-            }
-            set!(name_vi, name_vi);
-            set!(name_en, name_en);
-            set!(zone_id, zone_id);
-            set!(address, address);
-            set!(investors, investors);
-            set!(objectives, objectives);
-            set!(scale, scale);
-            set!(total_capital_vnd, total);
-            set!(contributed_capital_vnd, contributed);
-            set!(mobilized_capital_vnd, mobilized);
-            set!(capital_usd, usd);
-            set!(exchange_rate_vnd_per_usd, rate);
-            set!(exchange_rate_date, rate_date.map(|o| o.map(|d| d.0)));
-            set!(duration_years, duration);
-            set!(milestones, milestones);
-            set!(incentives, incentives);
-            set!(conditions, conditions);
-            set!(note, note);
-        }))
+        Ok(ProjectPatch {
+            name_vi,
+            name_en,
+            zone_id,
+            address,
+            investors,
+            objectives,
+            scale,
+            total_capital_vnd: total,
+            contributed_capital_vnd: contributed,
+            mobilized_capital_vnd: mobilized,
+            capital_usd: usd,
+            exchange_rate_vnd_per_usd: rate,
+            exchange_rate_date: rate_date.map(|o| o.map(|d| d.0)),
+            duration_years: duration,
+            milestones,
+            incentives,
+            conditions,
+            note,
+        })
     }
-}
-
-/// A page of projects.
-#[derive(Object, Debug)]
-#[oai(rename = "ProjectList", skip_serializing_if_is_none)]
-pub struct ProjectList {
-    /// Projects, oldest first.
-    items: Vec<ProjectView>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<String>,
 }
 
 /// A status change.
@@ -756,195 +713,51 @@ pub struct StatusChange {
     reason: Option<String>,
 }
 
-/// A parcel leased to a project.
-#[derive(Object, Debug)]
-#[oai(rename = "Lease", example, skip_serializing_if_is_none)]
-pub struct LeaseView {
-    /// Identifier.
-    id: Uuid,
-    /// The tenant project.
-    project_id: Uuid,
-    /// The parcel.
-    parcel_id: Uuid,
-    /// Area leased, m².
-    area_m2: AreaM2,
-    /// First day of the lease.
-    start_date: Date,
-    /// Last day of the lease.
-    end_date: Date,
-    /// True while the lease holds the land.
-    active: bool,
-    /// When it was released.
-    released_at: Option<DateTime<Utc>>,
-    /// Why it was released.
-    release_reason: Option<String>,
-    /// When it was recorded.
-    created_at: DateTime<Utc>,
-}
-
-impl From<Lease> for LeaseView {
-    fn from(l: Lease) -> Self {
-        Self {
-            id: l.id,
-            project_id: l.project_id,
-            parcel_id: l.parcel_id,
-            area_m2: AreaM2(l.area),
-            start_date: Date(l.start_date),
-            end_date: Date(l.end_date),
-            active: l.released_at.is_none(),
-            released_at: l.released_at,
-            release_reason: l.release_reason,
-            created_at: l.created_at,
-        }
-    }
-}
-
-/// A parcel to lease.
-#[derive(Object, Debug)]
-#[oai(
-    rename = "LeaseCreate",
-    deny_unknown_fields,
-    example,
-    skip_serializing_if_is_none
-)]
-pub struct LeaseCreate {
-    /// The parcel; in the project's zone, not leased to another active project.
-    parcel_id: Lenient<Uuid>,
-    /// Area leased in m², at most the parcel's area.
-    area_m2: Lenient<AreaM2>,
-    /// First day of the lease.
-    start_date: Lenient<Date>,
-    /// Last day: not after the zone's term, and within the project's duration.
-    end_date: Lenient<Date>,
-}
-
-/// Ending a lease.
-#[derive(Object, Debug)]
-#[oai(
-    rename = "LeaseRelease",
-    deny_unknown_fields,
-    example,
-    skip_serializing_if_is_none
-)]
-pub struct LeaseRelease {
-    /// Why the land is released, e.g. the decision number.
-    reason: String,
-}
-
-/// The project's leases.
-#[derive(Object, Debug)]
-#[oai(rename = "LeaseList", skip_serializing_if_is_none)]
-pub struct LeaseList {
-    /// Leases, oldest first, active and released.
-    items: Vec<LeaseView>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<String>,
-}
-
-#[derive(ApiResponse)]
-enum ProjectsListed {
-    /// A page of projects.
-    #[oai(status = 200)]
-    Ok(Json<ProjectList>),
-}
-
-#[derive(ApiResponse)]
-enum ProjectCreated {
-    /// The project was registered as a draft.
-    #[oai(status = 201)]
-    Created(
-        Json<ProjectView>,
-        /// Address of the new project.
-        #[oai(header = "Location")]
-        String,
-        /// Version tag, for `If-Match` on later updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-#[derive(ApiResponse)]
-enum ProjectFound {
-    /// The project.
-    #[oai(status = 200)]
-    Ok(
-        Json<ProjectView>,
-        /// Version tag, for `If-Match` on updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-#[derive(ApiResponse)]
-enum LeaseCreated {
-    /// The parcel is leased to the project.
-    #[oai(status = 201)]
-    Created(Json<LeaseView>),
-}
-
-#[derive(ApiResponse)]
-enum LeaseDone {
-    /// The lease as it is now.
-    #[oai(status = 200)]
-    Ok(Json<LeaseView>),
-}
-
-#[derive(ApiResponse)]
-enum LeasesListed {
-    /// The project's leases.
-    #[oai(status = 200)]
-    Ok(Json<LeaseList>),
-}
-
 problem_responses! {
     /// Errors of a status change.
     TransitionError {
         404 NotFound "No project has this id.",
         409 Conflict "The law does not allow this move from the current status; `detail` and `errors[]` name the allowed ones.",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
         422 Unprocessable "A reason is required for suspending and terminating.",
     }
 }
 
-problem_responses! {
-    /// Errors of leasing and releasing land.
-    LeaseError {
-        404 NotFound "No project or lease has this id.",
-        409 Conflict "The parcel already has an active lease (exactly one of racing requests wins), the project is terminated, or the lease was already released.",
-        415 UnsupportedMediaType "The body is not `application/json`.",
-        422 Unprocessable "The area or the term does not fit the parcel, the zone or the project; `errors[]` names each field.",
-    }
-}
+resource!(
+    ProjectView,
+    collection = "/api/v1/projects",
+    found = "The project.",
+    created = "The project was registered as a draft.",
+    location = "Address of the new project."
+);
+listed!(
+    ProjectView,
+    name = "ProjectList",
+    list = "A page of projects.",
+    items = "Projects, oldest first.",
+    cursor = "projects"
+);
 
-const SCOPE: &str = "projects";
-const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
-
-async fn view_all(
-    state: &AppState,
-    projects: Vec<Project>,
-) -> Result<Vec<ProjectView>, ServiceError> {
-    let ids: Vec<Uuid> = projects
-        .iter()
-        .flat_map(|p| p.data.investors.iter().map(|c| c.investor_id))
-        .collect();
-    let names: HashMap<Uuid, String> = crate::db::investors::find_many(&state.db, &ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.data.name))
-        .collect();
+/// Views of projects with their investors' names, read in one query.
+async fn views(state: &AppState, projects: Vec<Project>) -> Result<Vec<ProjectView>, ServiceError> {
+    let names = service::projects::investor_names(&state.db, &projects).await?;
     Ok(projects
         .into_iter()
         .map(|p| ProjectView::build(p, &names))
         .collect())
 }
 
-async fn found(state: &AppState, p: Project) -> Result<ProjectFound, ServiceError> {
-    let tag = etag(p.version);
-    let view = view_all(state, vec![p])
+async fn view(state: &AppState, project: Project) -> Result<ProjectView, ServiceError> {
+    views(state, vec![project])
         .await?
         .pop()
-        .ok_or_else(|| ServiceError::Unexpected("empty".into()))?;
-    Ok(ProjectFound::Ok(Json(view), tag))
+        .ok_or_else(|| ServiceError::Unexpected("no view of the project".into()))
+}
+
+async fn found(state: &AppState, project: Project) -> Result<Found<ProjectView>, ServiceError> {
+    let version = project.version;
+    Ok(Found::new(view(state, project).await?, version))
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Projects")]
@@ -963,11 +776,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         auth: ReaderAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Only projects in this zone.
@@ -988,9 +797,9 @@ impl ProjectsApi {
         /// Only projects first registered in this year.
         #[oai(validator(minimum(value = "1990"), maximum(value = "2200")))]
         registration_year: Query<Option<i32>>,
-    ) -> Result<ProjectsListed, ListError> {
+    ) -> Result<Listing<ProjectView>, ListError> {
         auth.require_scope(Scope::RegistryRead)?;
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let after = ListPage::<ProjectView>::after(cursor.0.as_deref())?;
         let filter = ProjectFilter {
             zone_id: zone_id.0,
             status: status.0,
@@ -1000,11 +809,9 @@ impl ProjectsApi {
             max_capital_vnd: max_capital_vnd.0,
             registration_year: registration_year.0,
         };
-        let page = service::projects::list(&state.db, &filter, after, u64::from(limit.0)).await?;
-        Ok(ProjectsListed::Ok(Json(ProjectList {
-            items: view_all(&state, page.items).await?,
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+        let page = service::projects::list(&state.db, &filter, after, limit.0.get()).await?;
+        let items = views(&state, page.items).await?;
+        Ok(Listing(ListPage::with_items(items, page.next_after)))
     }
 
     /// Register a project (draft)
@@ -1017,10 +824,10 @@ impl ProjectsApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         body: Json<ProjectCreate>,
-    ) -> Result<ProjectCreated, CreateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Created<ProjectView>, CreateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let (code, data) = body.0.into_domain().map_err(ServiceError::Validation)?;
-        let s = &state.settings;
+        let s = &state.policy;
         let project = service::projects::create(
             &state.db,
             &ctx,
@@ -1030,9 +837,8 @@ impl ProjectsApi {
             s.duration_limits,
         )
         .await?;
-        let location = format!("/api/v1/projects/{}", project.id);
-        let ProjectFound::Ok(view, tag) = found(&state, project).await?;
-        Ok(ProjectCreated::Created(view, location, tag))
+        let (id, version) = (project.id, project.version);
+        Ok(Created::new(view(&state, project).await?, id, version))
     }
 
     /// Get a project
@@ -1043,7 +849,7 @@ impl ProjectsApi {
         auth: ReaderAuth,
         /// Project id.
         id: Path<Lenient<Uuid>>,
-    ) -> Result<ProjectFound, ReadError> {
+    ) -> Result<Found<ProjectView>, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
         let project = service::projects::get(&state.db, id.0.param("id")?).await?;
         Ok(found(&state, project).await?)
@@ -1068,17 +874,17 @@ impl ProjectsApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<ProjectPatchBody>,
-    ) -> Result<ProjectFound, UpdateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Found<ProjectView>, UpdateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let precondition = parse_if_match(if_match.0.as_deref())?;
-        let change = body.0.into_change().map_err(ServiceError::Validation)?;
+        let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let project = service::projects::update(
             &state.db,
             &ctx,
             id.0.param("id")?,
             &precondition,
-            change,
-            state.settings.duration_limits,
+            patch,
+            state.policy.duration_limits,
         )
         .await?;
         Ok(found(&state, project).await?)
@@ -1100,113 +906,17 @@ impl ProjectsApi {
         /// Project id.
         id: Path<Lenient<Uuid>>,
         body: Json<StatusChange>,
-    ) -> Result<ProjectFound, TransitionError> {
-        let ctx = auth.context_for(&[Role::Approver])?;
-        let project = service::projects::transition(
+    ) -> Result<Found<ProjectView>, TransitionError> {
+        let ctx = auth.context_for(APPROVERS)?;
+        let project = service::lifecycle::transition(
             &state.db,
             &ctx,
             id.0.param("id")?,
             body.0.status,
             body.0.reason,
+            None,
         )
         .await?;
         Ok(found(&state, project).await?)
-    }
-
-    /// List a project's leases
-    #[oai(
-        path = "/projects/:id/leases",
-        method = "get",
-        operation_id = "list_project_leases"
-    )]
-    async fn leases(
-        &self,
-        state: Data<&AppState>,
-        auth: ReaderAuth,
-        /// Project id.
-        id: Path<Lenient<Uuid>>,
-        /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
-        /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
-    ) -> Result<LeasesListed, ReadError> {
-        auth.require_scope(Scope::RegistryRead)?;
-        let after = pagination::decode("leases", cursor.0.as_deref())?;
-        let page =
-            service::projects::leases(&state.db, id.0.param("id")?, after, u64::from(limit.0))
-                .await?;
-        Ok(LeasesListed::Ok(Json(LeaseList {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_after.map(|id| pagination::encode("leases", id)),
-        })))
-    }
-
-    /// Lease a parcel to a project
-    ///
-    /// A parcel is leased to at most one active project; of two racing requests, on any
-    /// instances, exactly one wins and the other gets 409.
-    #[oai(
-        path = "/projects/:id/leases",
-        method = "post",
-        operation_id = "create_lease"
-    )]
-    async fn lease(
-        &self,
-        state: Data<&AppState>,
-        auth: StaffAuth,
-        /// Project id.
-        id: Path<Lenient<Uuid>>,
-        body: Json<LeaseCreate>,
-    ) -> Result<LeaseCreated, LeaseError> {
-        let ctx = auth.context_for(EDITORS)?;
-        let mut v = Violations::default();
-        let b = body.0;
-        let parcel_id = b.parcel_id.take("parcel_id", &mut v);
-        let area = b.area_m2.take("area_m2", &mut v);
-        let start = b.start_date.take("start_date", &mut v);
-        let end = b.end_date.take("end_date", &mut v);
-        let (Some(parcel_id), Some(area), Some(start), Some(end)) = (parcel_id, area, start, end)
-        else {
-            return Err(ServiceError::Validation(v.finish().err().unwrap_or_default()).into());
-        };
-        let lease = service::projects::lease(
-            &state.db,
-            &ctx,
-            id.0.param("id")?,
-            service::projects::NewLease {
-                parcel_id,
-                area: area.0,
-                start_date: start.0,
-                end_date: end.0,
-            },
-        )
-        .await?;
-        Ok(LeaseCreated::Created(Json(lease.into())))
-    }
-
-    /// Release a lease
-    ///
-    /// The parcel becomes available again.
-    #[oai(
-        path = "/leases/:id/release",
-        method = "post",
-        operation_id = "release_lease"
-    )]
-    async fn release(
-        &self,
-        state: Data<&AppState>,
-        auth: StaffAuth,
-        /// Lease id.
-        id: Path<Lenient<Uuid>>,
-        body: Json<LeaseRelease>,
-    ) -> Result<LeaseDone, LeaseError> {
-        let ctx = auth.context_for(EDITORS)?;
-        let lease =
-            service::projects::release(&state.db, &ctx, id.0.param("id")?, body.0.reason).await?;
-        Ok(LeaseDone::Ok(Json(lease.into())))
     }
 }

@@ -28,7 +28,10 @@ use std::{
     time::Duration,
 };
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+use governor::{
+    Quota, RateLimiter, clock::Clock as _, middleware::NoOpMiddleware,
+    state::keyed::DashMapStateStore,
+};
 use ipnet::IpNet;
 use poem::{
     Endpoint, IntoResponse, Request, Response,
@@ -36,7 +39,33 @@ use poem::{
 };
 
 use super::problem::Problem;
-use crate::config::Settings;
+use crate::service::clock::SharedClock;
+
+/// The limits of the public endpoints, from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct PublicLimits {
+    /// Requests a minute one client may make; 0 turns the limit off.
+    pub per_minute: u32,
+    /// Requests a client may make at once before that pace applies.
+    pub burst: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// The application's clock as `governor` reads it: monotonic time since the clock's origin.
+#[derive(Debug, Clone)]
+pub(crate) struct LimiterClock(SharedClock);
+
+impl governor::clock::Clock for LimiterClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
+type Limiter =
+    RateLimiter<IpAddr, DashMapStateStore<IpAddr>, LimiterClock, NoOpMiddleware<Duration>>;
 
 /// The header a reverse proxy appends the address of its own peer to.
 pub const X_FORWARDED_FOR: &str = "x-forwarded-for";
@@ -51,15 +80,16 @@ pub struct RateLimit<E> {
 }
 
 impl<E> RateLimit<E> {
-    /// Wraps `inner` with the public limits of `settings`; with a rate of 0 it only passes
-    /// requests on.
-    pub fn new(inner: E, settings: &Settings) -> Self {
+    /// Wraps `inner` with `limits`, timed by `clock`; with a rate of 0 it only passes requests
+    /// on.
+    pub fn new(inner: E, limits: &PublicLimits, clock: SharedClock) -> Self {
         Self {
             inner,
             limiter: PublicLimiter::new(
-                settings.public_rate_limit_per_minute,
-                settings.public_rate_limit_burst,
-                settings.trusted_proxies.clone(),
+                limits.per_minute,
+                limits.burst,
+                limits.trusted_proxies.clone(),
+                clock,
             )
             .map(Arc::new),
         }
@@ -179,7 +209,7 @@ fn key_of(addr: IpAddr) -> IpAddr {
 /// runtime at construction and no task to stop; its cost is one pass over the table, paid once
 /// per [`PRUNE_EVERY`] requests.
 pub(crate) struct PublicLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    limiter: Limiter,
     trusted: Vec<IpNet>,
     checks: AtomicU64,
 }
@@ -187,11 +217,19 @@ pub(crate) struct PublicLimiter {
 impl PublicLimiter {
     /// A limiter for `per_minute` requests a minute with bursts of `burst`; `None` when the rate
     /// is 0 (no limit).
-    pub(crate) fn new(per_minute: u32, burst: u32, trusted: Vec<IpNet>) -> Option<Self> {
+    pub(crate) fn new(
+        per_minute: u32,
+        burst: u32,
+        trusted: Vec<IpNet>,
+        clock: SharedClock,
+    ) -> Option<Self> {
         let rate = NonZeroU32::new(per_minute)?;
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         Some(Self {
-            limiter: RateLimiter::dashmap(Quota::per_minute(rate).allow_burst(burst)),
+            limiter: RateLimiter::dashmap_with_clock(
+                Quota::per_minute(rate).allow_burst(burst),
+                LimiterClock(clock),
+            ),
             trusted,
             checks: AtomicU64::new(0),
         })
@@ -274,6 +312,7 @@ fn page(retry_after: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::clock::{ManualClock, system};
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -416,26 +455,27 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_burst_then_waits_and_others_keep_theirs() {
-        let limiter = PublicLimiter::new(60, 3, Vec::new()).unwrap();
+        let limiter = PublicLimiter::new(60, 3, Vec::new(), system()).unwrap();
         let (a, b) = (ip("198.51.100.1"), ip("198.51.100.2"));
         for _ in 0..3 {
             assert_eq!(limiter.check(a), Ok(()));
         }
         assert_eq!(limiter.check(a), Err(1));
         assert_eq!(limiter.check(b), Ok(()));
-        assert!(PublicLimiter::new(0, 30, Vec::new()).is_none());
+        assert!(PublicLimiter::new(0, 30, Vec::new(), system()).is_none());
     }
 
     #[test]
     fn idle_clients_are_pruned_so_the_table_stays_bounded() {
         // One request refills in 1 ms: every client is idle again almost at once.
-        let limiter = PublicLimiter::new(60_000, 1, Vec::new()).unwrap();
+        let clock = ManualClock::starting_now();
+        let limiter = PublicLimiter::new(60_000, 1, Vec::new(), clock.clone()).unwrap();
         let n = PRUNE_EVERY as u32 * 3;
         for i in 0..n {
             let addr = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
             assert_eq!(limiter.check(addr), Ok(()));
             if i % 1024 == 0 {
-                std::thread::sleep(Duration::from_millis(2));
+                clock.advance(Duration::from_millis(2));
             }
         }
         assert!(
@@ -443,7 +483,7 @@ mod tests {
             "the table kept {} of {n} clients",
             limiter.len()
         );
-        std::thread::sleep(Duration::from_millis(5));
+        clock.advance(Duration::from_millis(5));
         limiter.prune();
         assert_eq!(limiter.len(), 0);
     }
@@ -477,7 +517,8 @@ mod tests {
         }
         let staff = started.elapsed() / N;
 
-        let limiter = PublicLimiter::new(1_000_000, 1_000_000, nets(&["10.0.0.0/8"])).unwrap();
+        let limiter =
+            PublicLimiter::new(1_000_000, 1_000_000, nets(&["10.0.0.0/8"]), system()).unwrap();
         let xff: [&[u8]; 1] = [b"198.51.100.7, 10.0.0.2"];
         let proxy = ip("10.0.0.1");
         let started = Instant::now();

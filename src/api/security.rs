@@ -7,12 +7,12 @@ use poem_openapi::{
     auth::{ApiKey, Bearer},
 };
 
-use super::{middleware::current_request_id, problem::Problem};
+use super::{problem::Problem, request_context::current_request_id};
 use crate::{
-    db::{api_keys::ApiKey as AgencyKey, users::User},
     domain::auth::{Actor, Context, Role, Scope},
-    error::ServiceError,
-    startup::AppState,
+    domain::auth::{ApiKey as AgencyKey, User},
+    service::AppState,
+    service::ServiceError,
 };
 
 /// A staff member's bearer token, from `POST /api/v1/auth/login`.
@@ -30,12 +30,14 @@ pub struct StaffPrincipal {
     pub user: User,
     /// The bearer token (kept only to revoke this session on logout; never logged).
     pub token: String,
+    /// When the request was authenticated: the time of everything it changes.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl StaffAuth {
     /// The context for an action that needs one of `roles`; 403 otherwise. Checked before the
     /// body is examined, so a caller without the role learns nothing about validation rules.
-    pub fn context_for(&self, roles: &[Role]) -> Result<Context, crate::error::ServiceError> {
+    pub fn context_for(&self, roles: &[Role]) -> Result<Context, ServiceError> {
         let ctx = self.context();
         crate::service::users::require(&ctx, roles)?;
         Ok(ctx)
@@ -50,6 +52,7 @@ impl StaffAuth {
                 roles: self.0.user.roles.clone(),
             },
             request_id: current_request_id(),
+            now: self.0.now,
         }
     }
 }
@@ -58,10 +61,12 @@ async fn check_staff_token(req: &Request, bearer: Bearer) -> poem::Result<StaffP
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_response(Problem::internal().into_poem_response()))?;
-    match crate::service::users::authenticate(&state.db, &bearer.token).await {
+    let now = state.clock.now();
+    match crate::service::users::authenticate(&state.db, &bearer.token, now).await {
         Ok(Some(user)) => Ok(StaffPrincipal {
             user,
             token: bearer.token,
+            now,
         }),
         Ok(None) => Err(poem::Error::from_response(
             Problem::new(
@@ -91,7 +96,7 @@ async fn check_agency_key(req: &Request, key: ApiKey) -> poem::Result<AgencyKey>
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_response(Problem::internal().into_poem_response()))?;
-    crate::service::api_keys::authenticate(&state.db, &key.key)
+    crate::service::api_keys::authenticate(&state.db, &key.key, state.clock.now())
         .await
         .map_err(|e| poem::Error::from_response(Problem::from(e).into_poem_response()))
 }

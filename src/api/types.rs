@@ -22,14 +22,40 @@ use crate::domain::{
     zone::{ZoneKind, ZoneStatus},
 };
 
+/// The parts of `Type` every value type here writes the same way: it is its own raw value.
+/// `optional` marks a type whose absence is a value (a parameter with a default).
+macro_rules! self_typed {
+    () => {
+        const IS_REQUIRED: bool = true;
+        $crate::api::types::self_typed!(@raw);
+    };
+    (optional) => {
+        const IS_REQUIRED: bool = false;
+        $crate::api::types::self_typed!(@raw);
+    };
+    (@raw) => {
+        type RawValueType = Self;
+        type RawElementValueType = Self;
+
+        fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+            Some(self)
+        }
+
+        fn raw_element_iter<'a>(
+            &'a self,
+        ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+            Box::new(self.as_raw_value().into_iter())
+        }
+    };
+}
+pub(crate) use self_typed;
+
 /// Implements the OpenAPI traits for a domain enum declared with `string_enum!`, so the API and
 /// the domain share one definition.
 macro_rules! api_enum {
     ($ty:ty, $name:literal, $description:literal) => {
         impl Type for $ty {
-            const IS_REQUIRED: bool = true;
-            type RawValueType = Self;
-            type RawElementValueType = Self;
+            $crate::api::types::self_typed!();
 
             fn name() -> Cow<'static, str> {
                 $name.into()
@@ -45,16 +71,6 @@ macro_rules! api_enum {
                     enum_items: <$ty>::ALL.iter().map(|v| Value::from(v.as_str())).collect(),
                     ..MetaSchema::new("string")
                 });
-            }
-
-            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-                Some(self)
-            }
-
-            fn raw_element_iter<'a>(
-                &'a self,
-            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-                Box::new(self.as_raw_value().into_iter())
             }
         }
 
@@ -181,9 +197,7 @@ api_enum!(
 pub struct AreaM2(pub Area);
 
 impl Type for AreaM2 {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    self_typed!();
 
     fn name() -> Cow<'static, str> {
         "number_area_m2".into()
@@ -200,16 +214,6 @@ impl Type for AreaM2 {
             maximum: Some(MAX_AREA_M2 as f64),
             ..MetaSchema::new("number")
         }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
@@ -238,9 +242,7 @@ impl ToJSON for AreaM2 {
 pub struct Percent(pub i32);
 
 impl Type for Percent {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    self_typed!();
 
     fn name() -> Cow<'static, str> {
         "number_percent".into()
@@ -254,16 +256,6 @@ impl Type for Percent {
             maximum: Some(100.0),
             ..MetaSchema::new("number")
         }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
@@ -298,9 +290,7 @@ impl ToJSON for Percent {
 pub struct Date(pub NaiveDate);
 
 impl Type for Date {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    self_typed!();
 
     fn name() -> Cow<'static, str> {
         "string_date".into()
@@ -308,16 +298,6 @@ impl Type for Date {
 
     fn schema_ref() -> MetaSchemaRef {
         MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "date")))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
@@ -430,9 +410,9 @@ impl<T> Lenient<T> {
 
 impl<T> Lenient<T> {
     /// The value of a path parameter, or a 400 naming it.
-    pub fn param(self, name: &'static str) -> Result<T, crate::error::ServiceError> {
+    pub fn param(self, name: &'static str) -> Result<T, crate::service::ServiceError> {
         self.0
-            .map_err(|e| crate::error::ServiceError::BadParameter {
+            .map_err(|e| crate::service::ServiceError::BadParameter {
                 name,
                 message: e.message,
             })

@@ -11,14 +11,18 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     auth::UserView,
-    pagination,
     problem::{CreateError, ListError, problem_responses},
+    resource::{ListPage, Listing, PageSize, listed},
     security::StaffAuth,
     types::Lenient,
 };
-use crate::{domain::auth::Role, service, startup::AppState};
+use crate::{
+    domain::auth::{ADMINS, Role},
+    service::{self, AppState},
+};
 
 /// Staff accounts.
+#[derive(Default)]
 pub struct UsersApi;
 
 /// A new staff account.
@@ -57,22 +61,13 @@ pub struct PasswordReset {
     password: String,
 }
 
-/// A page of accounts.
-#[derive(Object, Debug)]
-#[oai(rename = "UserList", skip_serializing_if_is_none)]
-pub struct UserList {
-    /// Accounts, oldest first.
-    items: Vec<UserView>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    next_cursor: Option<String>,
-}
-
-#[derive(ApiResponse)]
-enum UsersListed {
-    /// A page of accounts.
-    #[oai(status = 200)]
-    Ok(Json<UserList>),
-}
+listed!(
+    UserView,
+    name = "UserList",
+    list = "A page of accounts.",
+    items = "Accounts, oldest first.",
+    cursor = "users"
+);
 
 #[derive(ApiResponse)]
 enum UserCreated {
@@ -93,12 +88,11 @@ problem_responses! {
     UserActionError {
         404 NotFound "No account has this id.",
         409 Conflict "The change is not allowed (for example disabling yourself).",
+        413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
         422 Unprocessable "The password is too short.",
     }
 }
-
-const SCOPE: &str = "users";
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Users")]
 impl UsersApi {
@@ -109,26 +103,14 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Result<UsersListed, ListError> {
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
-        let page = service::users::list(
-            &state.db,
-            &auth.context_for(&[Role::Admin])?,
-            after,
-            u64::from(limit.0),
-        )
-        .await?;
-        Ok(UsersListed::Ok(Json(UserList {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+    ) -> Result<Listing<UserView>, ListError> {
+        let ctx = auth.context_for(ADMINS)?;
+        let after = ListPage::<UserView>::after(cursor.0.as_deref())?;
+        let page = service::users::list(&state.db, &ctx, after, limit.0.get()).await?;
+        Ok(Listing(ListPage::of(page, Into::into)))
     }
 
     /// Create a staff account
@@ -142,7 +124,7 @@ impl UsersApi {
         let b = body.0;
         let user = service::users::create(
             &state.db,
-            &auth.context_for(&[Role::Admin])?,
+            &auth.context_for(ADMINS)?,
             service::users::NewUser {
                 username: b.username,
                 display_name: b.display_name,
@@ -173,7 +155,7 @@ impl UsersApi {
     ) -> Result<UserChanged, UserActionError> {
         let user = service::users::set_disabled(
             &state.db,
-            &auth.context_for(&[Role::Admin])?,
+            &auth.context_for(ADMINS)?,
             id.0.param("id")?,
             true,
         )
@@ -196,7 +178,7 @@ impl UsersApi {
     ) -> Result<UserChanged, UserActionError> {
         let user = service::users::set_disabled(
             &state.db,
-            &auth.context_for(&[Role::Admin])?,
+            &auth.context_for(ADMINS)?,
             id.0.param("id")?,
             false,
         )
@@ -222,7 +204,7 @@ impl UsersApi {
     ) -> Result<UserChanged, UserActionError> {
         let user = service::users::reset_password(
             &state.db,
-            &auth.context_for(&[Role::Admin])?,
+            &auth.context_for(ADMINS)?,
             id.0.param("id")?,
             body.0.password,
         )

@@ -14,14 +14,17 @@ use super::{ApiTags, problem::problem_responses, types::Date};
 use crate::{
     domain::{
         certificate::{CertificateStatus, KeyStatus},
-        verification::{PdfVerdict, Rejection, Verdict},
+        format::version_label,
+        verification::{PdfVerdict, Rejection, Verdict, cache_control, verification_url},
     },
-    service::verification::{self, CertificateFacts, KeyFacts, PdfCheck, SealCheck},
-    signing::seal,
-    startup::AppState,
+    service::{
+        AppState,
+        verification::{self, CertificateFacts, KeyFacts, PdfCheck, SealCheck},
+    },
 };
 
 /// Public verification.
+#[derive(Default)]
 pub struct VerifyApi;
 
 /// An issued certificate's facts, to compare with the paper, and its status now.
@@ -177,20 +180,18 @@ enum PdfUpload {
 
 problem_responses! {
     /// Errors of verifying a seal.
-    SealVerifyError {
+    SealVerifyError: public, unavailable = "The registry cannot answer right now. This is not a verdict: try again shortly." {
         429 TooManyRequests "Too many requests from this address; retry after `Retry-After` seconds.",
-        503 Unavailable "The registry cannot answer right now. This is not a verdict: try again shortly.",
     }
 }
 
 problem_responses! {
     /// Errors of verifying a PDF.
-    PdfVerifyError {
+    PdfVerifyError: public, unavailable = "The registry cannot answer right now. This is not a verdict: try again shortly." {
         413 PayloadTooLarge "The file is larger than the upload limit.",
         415 UnsupportedMediaType "The body is not sent as `application/pdf`.",
         422 Unprocessable "The file is not a PDF, or its signature cannot be parsed.",
         429 TooManyRequests "Too many requests from this address; retry after `Retry-After` seconds.",
-        503 Unavailable "The registry cannot answer right now. This is not a verdict: try again shortly.",
     }
 }
 
@@ -209,10 +210,10 @@ impl VerifyApi {
         /// The seal: the last path segment of the URL in the QR code.
         seal: Path<String>,
     ) -> Result<SealVerified, SealVerifyError> {
-        let check = verification::check_seal(&state.db, &state.keys, &seal.0).await?;
-        let cache = cache_control(&check);
+        let check = verification::check_seal(&state, &seal.0).await?;
+        let cache = cache_control(check.verdict);
         Ok(SealVerified::Ok(
-            Json(seal_view(&check, state.settings.public_base_url.as_str())),
+            Json(seal_view(&check, state.issuer.public_base_url())),
             cache.to_owned(),
         ))
     }
@@ -231,29 +232,11 @@ impl VerifyApi {
         body: PdfUpload,
     ) -> Result<PdfVerified, PdfVerifyError> {
         let PdfUpload::Pdf(pdf) = body;
-        let check = verification::check_pdf(&state.db, &state.keys, pdf.0).await?;
+        let check = verification::check_pdf(&state, pdf.0).await?;
         Ok(PdfVerified::Ok(
-            Json(pdf_view(&check, state.settings.public_base_url.as_str())),
+            Json(pdf_view(&check, state.issuer.public_base_url())),
             "no-store".to_owned(),
         ))
-    }
-}
-
-/// The caching rule for a seal's answer.
-pub fn cache_control(check: &SealCheck) -> &'static str {
-    if check.verdict == Verdict::NotGenuine {
-        "public, max-age=3600"
-    } else {
-        "no-cache"
-    }
-}
-
-/// The line printed under a certificate's title.
-pub fn version_label(version: u32) -> String {
-    if version == 0 {
-        "Chứng nhận lần đầu".to_owned()
-    } else {
-        format!("Chứng nhận thay đổi lần thứ {version}")
     }
 }
 
@@ -279,9 +262,9 @@ fn certificate_view(c: &CertificateFacts, base_url: &str) -> VerifiedCertificate
         superseded_by: c.superseded_by.as_ref().map(|s| SuccessorView {
             version: s.version,
             issued_on: s.issued_on.map(Date),
-            verification_url: seal::verification_url(base_url, &s.seal),
+            verification_url: verification_url(base_url, &s.seal),
         }),
-        verification_url: seal::verification_url(base_url, &c.seal),
+        verification_url: verification_url(base_url, &c.seal),
     }
 }
 

@@ -11,23 +11,23 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, pagination, parse_if_match,
+    ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
+    resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{ReaderAuth, StaffAuth},
     types::{AreaM2, Date, Lenient, take_optional, take_patch},
 };
 use crate::{
-    db::zones::ZoneFilter,
-    domain::auth::Scope,
     domain::{
         Violations,
-        zone::{Zone, ZoneData, ZoneKind, ZonePatch, ZoneStatus},
+        auth::{REGISTRY_EDITORS, Scope},
+        zone::{Zone, ZoneData, ZoneFilter, ZoneKind, ZonePatch, ZoneStatus},
     },
-    service::{self, etag},
-    startup::AppState,
+    service::{self, AppState, ServiceError, leases::Occupancy},
 };
 
 /// Zones (KCN, KKT) of the management board.
+#[derive(Default)]
 pub struct ZonesApi;
 
 /// An industrial park (khu công nghiệp) or economic zone (khu kinh tế).
@@ -92,8 +92,8 @@ pub struct OccupancyView {
 
 super::types::json_example!(OccupancyView, {"leased_m2": 52300, "land_m2": 700000, "land_is_planned": true, "rate_percent": 7.47});
 
-impl From<service::projects::Occupancy> for OccupancyView {
-    fn from(o: service::projects::Occupancy) -> Self {
+impl From<Occupancy> for OccupancyView {
+    fn from(o: Occupancy) -> Self {
         Self {
             leased_m2: o.leased.m2_f64(),
             land_m2: o.land.map(|a| a.m2_f64()),
@@ -110,13 +110,26 @@ enum OccupancyFound {
     Ok(Json<OccupancyView>),
 }
 
+resource!(
+    ZoneView,
+    collection = "/api/v1/zones",
+    found = "The zone.",
+    created = "The zone was registered.",
+    location = "Address of the new zone."
+);
+listed!(
+    ZoneView,
+    name = "ZoneList",
+    list = "A page of zones.",
+    items = "The zones of this page, oldest first.",
+    cursor = "zones",
+    next = "Pass as `cursor` to get the next page; absent on the last page."
+);
+
 /// Builds views with each zone's occupancy, in one grouped query for the whole page.
-async fn views(
-    state: &AppState,
-    zones: Vec<Zone>,
-) -> Result<Vec<ZoneView>, crate::error::ServiceError> {
+async fn views(state: &AppState, zones: Vec<Zone>) -> Result<Vec<ZoneView>, ServiceError> {
     let refs: Vec<&Zone> = zones.iter().collect();
-    let occ = service::projects::occupancy(&state.db, &refs).await?;
+    let occ = service::leases::occupancy(&state.db, &refs).await?;
     Ok(zones
         .into_iter()
         .map(|z| {
@@ -126,8 +139,20 @@ async fn views(
         .collect())
 }
 
+/// One zone's view with its occupancy.
+async fn view(state: &AppState, zone: Zone) -> Result<ZoneView, ServiceError> {
+    let occupancy = service::leases::occupancy_of(&state.db, &zone).await?;
+    Ok(ZoneView::build(zone, Some(occupancy)))
+}
+
+/// One zone with its ETag.
+async fn found(state: &AppState, zone: Zone) -> Result<Found<ZoneView>, ServiceError> {
+    let version = zone.version;
+    Ok(Found::new(view(state, zone).await?, version))
+}
+
 impl ZoneView {
-    fn build(z: Zone, occupancy: Option<service::projects::Occupancy>) -> Self {
+    fn build(z: Zone, occupancy: Option<Occupancy>) -> Self {
         let d = z.data;
         Self {
             id: z.id,
@@ -341,63 +366,6 @@ impl ZonePatchBody {
     }
 }
 
-/// A page of zones.
-#[derive(Object, Debug)]
-#[oai(rename = "ZoneList", skip_serializing_if_is_none)]
-pub struct ZoneList {
-    /// The zones of this page, oldest first.
-    items: Vec<ZoneView>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    next_cursor: Option<String>,
-}
-
-#[derive(ApiResponse)]
-enum ZonesListed {
-    /// A page of zones.
-    #[oai(status = 200)]
-    Ok(Json<ZoneList>),
-}
-
-#[derive(ApiResponse)]
-enum ZoneCreated {
-    /// The zone was registered.
-    #[oai(status = 201)]
-    Created(
-        Json<ZoneView>,
-        /// Address of the new zone.
-        #[oai(header = "Location")]
-        String,
-        /// Version tag, for `If-Match` on later updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-#[derive(ApiResponse)]
-enum ZoneFound {
-    /// The zone.
-    #[oai(status = 200)]
-    Ok(
-        Json<ZoneView>,
-        /// Version tag, for `If-Match` on updates.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-impl ZoneFound {
-    async fn of(state: &AppState, zone: Zone) -> Result<Self, crate::error::ServiceError> {
-        let tag = etag(zone.version);
-        let view = views(state, vec![zone])
-            .await?
-            .pop()
-            .ok_or_else(|| crate::error::ServiceError::Unexpected("empty".into()))?;
-        Ok(Self::Ok(Json(view), tag))
-    }
-}
-
-const SCOPE: &str = "zones";
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Zones")]
 impl ZonesApi {
     /// List zones
@@ -414,11 +382,7 @@ impl ZonesApi {
         state: Data<&AppState>,
         auth: ReaderAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(
-            default = "super::pagination::default_limit",
-            validator(minimum(value = "1"), maximum(value = "200"))
-        )]
-        limit: Query<u32>,
+        limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Only zones of this kind.
@@ -427,19 +391,17 @@ impl ZonesApi {
         status: Query<Option<ZoneStatus>>,
         /// Only zones inside this economic zone.
         parent_id: Query<Option<Uuid>>,
-    ) -> Result<ZonesListed, ListError> {
+    ) -> Result<Listing<ZoneView>, ListError> {
         auth.require_scope(Scope::RegistryRead)?;
-        let after = pagination::decode(SCOPE, cursor.0.as_deref())?;
+        let after = ListPage::<ZoneView>::after(cursor.0.as_deref())?;
         let filter = ZoneFilter {
             kind: kind.0,
             status: status.0,
             parent_id: parent_id.0,
         };
-        let page = service::zones::list(&state.db, &filter, after, u64::from(limit.0)).await?;
-        Ok(ZonesListed::Ok(Json(ZoneList {
-            items: views(&state, page.items).await?,
-            next_cursor: page.next_after.map(|id| pagination::encode(SCOPE, id)),
-        })))
+        let page = service::zones::list(&state.db, &filter, after, limit.0.get()).await?;
+        let items = views(&state, page.items).await?;
+        Ok(Listing(ListPage::with_items(items, page.next_after)))
     }
 
     /// Register a zone
@@ -451,16 +413,12 @@ impl ZonesApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         body: Json<ZoneCreate>,
-    ) -> Result<ZoneCreated, CreateError> {
-        let ctx = auth.context_for(EDITORS)?;
-        let data = body
-            .0
-            .into_domain()
-            .map_err(crate::error::ServiceError::Validation)?;
+    ) -> Result<Created<ZoneView>, CreateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let data = body.0.into_domain().map_err(ServiceError::Validation)?;
         let zone = service::zones::create(&state.db, &ctx, data).await?;
-        let location = format!("/api/v1/zones/{}", zone.id);
-        let ZoneFound::Ok(view, tag) = ZoneFound::of(&state, zone).await?;
-        Ok(ZoneCreated::Created(view, location, tag))
+        let (id, version) = (zone.id, zone.version);
+        Ok(Created::new(view(&state, zone).await?, id, version))
     }
 
     /// Get a zone
@@ -471,10 +429,10 @@ impl ZonesApi {
         auth: ReaderAuth,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
-    ) -> Result<ZoneFound, ReadError> {
+    ) -> Result<Found<ZoneView>, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
         let zone = service::zones::get(&state.db, id.0.param("id")?).await?;
-        Ok(ZoneFound::of(&state, zone).await?)
+        Ok(found(&state, zone).await?)
     }
 
     /// A zone's occupancy rate
@@ -495,12 +453,8 @@ impl ZonesApi {
     ) -> Result<OccupancyFound, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
         let zone = service::zones::get(&state.db, id.0.param("id")?).await?;
-        let occ = service::projects::occupancy(&state.db, &[&zone]).await?;
-        let o = occ
-            .get(&zone.id)
-            .copied()
-            .ok_or_else(|| crate::error::ServiceError::Unexpected("no occupancy".into()))?;
-        Ok(OccupancyFound::Ok(Json(o.into())))
+        let occupancy = service::leases::occupancy_of(&state.db, &zone).await?;
+        Ok(OccupancyFound::Ok(Json(occupancy.into())))
     }
 
     /// Change a zone
@@ -518,21 +472,12 @@ impl ZonesApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Json<ZonePatchBody>,
-    ) -> Result<ZoneFound, UpdateError> {
-        let ctx = auth.context_for(EDITORS)?;
+    ) -> Result<Found<ZoneView>, UpdateError> {
+        let ctx = auth.context_for(REGISTRY_EDITORS)?;
         let precondition = parse_if_match(if_match.0.as_deref())?;
-        let patch = body
-            .0
-            .into_domain()
-            .map_err(crate::error::ServiceError::Validation)?;
+        let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let zone = service::zones::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
             .await?;
-        Ok(ZoneFound::of(&state, zone).await?)
+        Ok(found(&state, zone).await?)
     }
 }
-
-/// Who may change registry data.
-const EDITORS: &[crate::domain::auth::Role] = &[
-    crate::domain::auth::Role::Officer,
-    crate::domain::auth::Role::Admin,
-];

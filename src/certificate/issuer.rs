@@ -3,20 +3,18 @@
 //! parsed once, and the identity is loaded once. Everything here is CPU work: call it on the
 //! blocking pool.
 
-use std::{path::Path, sync::Arc};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::{
-    content::{CertificateContent, IssuingBody},
-    render::{RenderOptions, Renderer},
+    render::{RenderError, RenderOptions, Renderer},
     templates,
 };
 use crate::{
-    config::{Settings, SigningKeySource},
-    error::ServiceError,
+    domain::certificate::content::{CertificateContent, IssuingBody},
     signing::{
-        keys::{self, SigningIdentity},
+        keys::SigningIdentity,
         pades::{self, SignatureField},
         seal::{self, SealFacts},
     },
@@ -24,6 +22,15 @@ use crate::{
 
 /// The template new certificates are drafted with.
 pub const CURRENT_TEMPLATE: &str = "irc-2021";
+
+/// What the issuer prints and links, from the configuration.
+#[derive(Debug, Clone)]
+pub struct IssuerConfig {
+    /// The issuing body printed top left, and the place of signing.
+    pub issuing_body: IssuingBody,
+    /// The public address of the service; the QR code opens `{public_base_url}/v/{seal}`.
+    pub public_base_url: String,
+}
 
 /// A certificate rendered, sealed and signed.
 #[derive(Debug, Clone)]
@@ -41,8 +48,7 @@ pub struct IssuedDocument {
 struct Inner {
     renderer: Renderer,
     identity: SigningIdentity,
-    issuing_body: IssuingBody,
-    public_base_url: String,
+    config: IssuerConfig,
 }
 
 /// Renders, seals and signs. Cheap to clone.
@@ -59,56 +65,31 @@ impl std::fmt::Debug for Issuer {
     }
 }
 
-/// Why the issuer could not be built.
+/// Why a certificate could not be issued or previewed.
 #[derive(Debug, thiserror::Error)]
-pub enum IssuerError {
-    /// Fonts or templates could not be loaded.
-    #[error("certificate renderer: {0}")]
-    Render(#[from] super::render::RenderError),
-    /// The signing key could not be loaded or generated.
-    #[error("signing key: {0}")]
-    Key(#[from] keys::KeyError),
-}
-
-/// Loads the configured signing identity, or the development one under `DATA_DIR/keys`
-/// (generated on first start).
-pub fn load_identity(settings: &Settings) -> Result<SigningIdentity, keys::KeyError> {
-    match &settings.signing_key {
-        SigningKeySource::Development => {
-            keys::load_or_generate_development(&development_key_dir(&settings.data_dir))
-        }
-        SigningKeySource::Pem { key, chain } => keys::load_pem(key, chain),
-        SigningKeySource::Pkcs12 { file, password } => keys::load_pkcs12(file, password),
-    }
-}
-
-/// Where development keys live.
-pub fn development_key_dir(data_dir: &Path) -> std::path::PathBuf {
-    data_dir.join("keys")
+pub enum IssueError {
+    /// The content lacks what only approval adds (issue date, signing time).
+    #[error("a certificate needs an issue date and a signing time")]
+    Incomplete,
+    /// The content cannot be carried by a seal (for example too many versions).
+    #[error("this certificate cannot be sealed: {0}")]
+    Unsealable(String),
+    /// Rendering failed.
+    #[error("rendering: {0}")]
+    Render(#[from] RenderError),
+    /// The QR code could not be drawn or the PDF signed.
+    #[error("{0}")]
+    Sign(String),
 }
 
 impl Issuer {
-    /// Builds the issuer: parses fonts and templates, loads the signing identity.
-    pub fn new(settings: &Settings) -> Result<Self, IssuerError> {
-        let identity = load_identity(settings)?;
-        Self::with_identity(settings, identity)
-    }
-
-    /// Builds the issuer with a given identity.
-    pub fn with_identity(
-        settings: &Settings,
-        identity: SigningIdentity,
-    ) -> Result<Self, IssuerError> {
+    /// Builds the issuer: parses fonts and templates once.
+    pub fn new(config: IssuerConfig, identity: SigningIdentity) -> Result<Self, RenderError> {
         Ok(Self {
             inner: Arc::new(Inner {
                 renderer: Renderer::new()?,
                 identity,
-                issuing_body: IssuingBody {
-                    superior: settings.issuing_body_superior.clone(),
-                    name: settings.issuing_body_name.clone(),
-                    place: settings.issuing_place.clone(),
-                },
-                public_base_url: settings.public_base_url.as_str().to_owned(),
+                config,
             }),
         })
     }
@@ -130,7 +111,7 @@ impl Issuer {
 
     /// The issuing body printed on certificates.
     pub fn issuing_body(&self) -> IssuingBody {
-        self.inner.issuing_body.clone()
+        self.inner.config.issuing_body.clone()
     }
 
     /// The template new drafts use.
@@ -154,62 +135,55 @@ impl Issuer {
 
     /// The verification URL a seal opens.
     pub fn verification_url(&self, seal: &str) -> String {
-        seal::verification_url(&self.inner.public_base_url, seal)
+        seal::verification_url(&self.inner.config.public_base_url, seal)
+    }
+
+    /// The public address of the service.
+    pub fn public_base_url(&self) -> &str {
+        &self.inner.config.public_base_url
     }
 
     /// An unsigned, watermarked preview of a draft.
-    pub fn preview(&self, content: &CertificateContent) -> Result<Vec<u8>, ServiceError> {
-        let rendered = self
-            .inner
-            .renderer
-            .render(
-                content,
-                &RenderOptions {
-                    draft: true,
-                    qr: None,
-                    link: None,
-                    english: content.bilingual,
-                },
-            )
-            .map_err(|e| ServiceError::Unexpected(Box::new(e)))?;
+    pub fn preview(&self, content: &CertificateContent) -> Result<Vec<u8>, IssueError> {
+        let rendered = self.inner.renderer.render(
+            content,
+            &RenderOptions {
+                draft: true,
+                qr: None,
+                link: None,
+                english: content.bilingual,
+            },
+        )?;
         Ok(rendered.bytes)
     }
 
     /// Renders, seals and signs a complete content (issue date, signer and signing time set).
-    pub fn issue(&self, content: &CertificateContent) -> Result<IssuedDocument, ServiceError> {
-        let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| ServiceError::Unexpected(e);
+    pub fn issue(&self, content: &CertificateContent) -> Result<IssuedDocument, IssueError> {
         let (Some(issued_on), Some(signed_at)) = (content.issued_on, content.signed_at) else {
-            return Err(ServiceError::conflict(
-                "a certificate needs an issue date and a signing time",
-            ));
+            return Err(IssueError::Incomplete);
         };
         let content_digest = content.digest();
         let facts = SealFacts {
             project_code: content.project_code.clone(),
             certificate_version: u16::try_from(content.version)
-                .map_err(|_| ServiceError::conflict("too many versions for a seal"))?,
+                .map_err(|_| IssueError::Unsealable("too many versions".to_owned()))?,
             issued_on,
             total_capital_vnd: content.project.capital.total_vnd,
             content_digest,
         };
-        let seal = seal::make(&facts, self.inner.identity.signing_key()).map_err(|e| {
-            ServiceError::conflict(format!("this certificate cannot be sealed: {e}"))
-        })?;
+        let seal = seal::make(&facts, self.inner.identity.signing_key())
+            .map_err(|e| IssueError::Unsealable(e.to_string()))?;
         let url = self.verification_url(&seal);
-        let qr = seal::qr_code(&url).map_err(|e| unexpected(Box::new(e)))?;
-        let rendered = self
-            .inner
-            .renderer
-            .render(
-                content,
-                &RenderOptions {
-                    draft: false,
-                    qr: Some(&qr),
-                    link: Some(&url),
-                    english: content.bilingual,
-                },
-            )
-            .map_err(|e| unexpected(Box::new(e)))?;
+        let qr = seal::qr_code(&url).map_err(|e| IssueError::Sign(e.to_string()))?;
+        let rendered = self.inner.renderer.render(
+            content,
+            &RenderOptions {
+                draft: false,
+                qr: Some(&qr),
+                link: Some(&url),
+                english: content.bilingual,
+            },
+        )?;
         let signer = content
             .signer
             .as_ref()
@@ -227,7 +201,7 @@ impl Issuer {
             contact: None,
         };
         let pdf = pades::sign_pdf(&rendered.bytes, &self.inner.identity, signed_at, &field)
-            .map_err(|e| unexpected(Box::new(e)))?;
+            .map_err(|e| IssueError::Sign(e.to_string()))?;
         Ok(IssuedDocument {
             pdf,
             seal,

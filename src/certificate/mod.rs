@@ -1,7 +1,7 @@
-//! Investment Registration Certificates: the frozen content of a version, its rendering to PDF
-//! from versioned templates, and the two proofs it carries (design.md section 4).
+//! Investment Registration Certificates on paper and in PDF: the rendering of a frozen content
+//! (`domain::certificate::content`) with its versioned template, and the issuer that renders,
+//! seals (QR) and signs (PAdES) it.
 
-pub mod content;
 pub mod issuer;
 pub mod render;
 pub mod templates;

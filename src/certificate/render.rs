@@ -8,9 +8,7 @@
 //! the content, and a document id derived from the content digest, so the same content and
 //! options give byte-identical PDFs.
 
-pub mod format;
 mod layout;
-pub mod words;
 
 #[cfg(test)]
 mod tests;
@@ -22,17 +20,16 @@ use std::sync::Arc;
 use printpdf::{Mm, Op, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions, Pt, TextItem};
 use unicode_normalization::UnicodeNormalization;
 
-use self::format::{
-    area, date_long, date_long_or_placeholder, date_short, group_thousands, iso_vietnam,
-    percent_bp, vnd,
-};
 use self::layout::{
     Align, Face, Flow, FontSet, Line, Span, Style, black, fill_rings, hrule, line_ops, rect_ring,
     rgb, span, wrap,
 };
-use self::words::vnd_words;
-use super::content::{CertificateContent, InvestorBlock, PartyKind};
 use super::templates::{self, Label, Template, TemplateError, fill};
+use crate::domain::{
+    certificate::content::{CertificateContent, InvestorBlock, PartyKind},
+    format::{area, capitalise, date_short, group_thousands, percent_bp, vnd, vnd_words},
+    time::iso_vietnam,
+};
 
 const REGULAR_TTF: &[u8] = include_bytes!("../../templates/fonts/NotoSerif-Regular-latin-vi.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../templates/fonts/NotoSerif-Bold-latin-vi.ttf");
@@ -295,7 +292,7 @@ impl<'a> Writer<'a> {
     }
 
     fn date(&self, d: Option<chrono::NaiveDate>) -> String {
-        date_long_or_placeholder(self.t, d)
+        self.t.date_long_or_placeholder(d)
     }
 
     /// A paragraph in one style across the text width, with a first-line indent.
@@ -607,21 +604,24 @@ impl<'a> Writer<'a> {
         };
         let mut lines: Vec<String> = Vec::new();
         let field = |label: Option<String>, value: &str| label.map(|l| format!("{l}: {value}"));
-        let doc_line = |l: &dyn Fn(&str) -> Option<String>, d: &super::content::DocumentLine| {
-            let mut s = format!(
-                "{}: {}",
-                l("document").map_or_else(|| d.label.clone(), |p| fill(&p, &[("label", &d.label)])),
-                d.number
-            );
-            if let (Some(date), Some(p)) = (d.issued_on, l("issued")) {
-                s.push_str("; ");
-                s.push_str(&fill(&p, &[("date", &date_short(date))]));
-            }
-            if let (Some(issuer), Some(p)) = (&d.issuer, l("issuer")) {
-                s.push_str(&format!("; {p}: {issuer}"));
-            }
-            s
-        };
+        let doc_line =
+            |l: &dyn Fn(&str) -> Option<String>,
+             d: &crate::domain::certificate::content::DocumentLine| {
+                let mut s = format!(
+                    "{}: {}",
+                    l("document")
+                        .map_or_else(|| d.label.clone(), |p| fill(&p, &[("label", &d.label)])),
+                    d.number
+                );
+                if let (Some(date), Some(p)) = (d.issued_on, l("issued")) {
+                    s.push_str("; ");
+                    s.push_str(&fill(&p, &[("date", &date_short(date))]));
+                }
+                if let (Some(issuer), Some(p)) = (&d.issuer, l("issuer")) {
+                    s.push_str(&format!("; {p}: {issuer}"));
+                }
+                s
+            };
         match inv.kind {
             PartyKind::Individual => {
                 let mut personal = Vec::new();
@@ -779,7 +779,7 @@ impl<'a> Writer<'a> {
                                 &pattern,
                                 &[
                                     ("description", &m.description),
-                                    ("date", &date_long(self.t, m.due_date)),
+                                    ("date", &self.t.date_long(m.due_date)),
                                 ],
                             )
                         })
@@ -1169,7 +1169,7 @@ trait LowerFirst {
 impl LowerFirst for String {
     fn to_lowercase_first(&self) -> String {
         let lower = nfc(self).to_lowercase();
-        words::capitalise(&lower)
+        capitalise(&lower)
     }
 }
 

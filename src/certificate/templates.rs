@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 /// The template files compiled in: (id, TOML text).
@@ -244,13 +244,27 @@ impl Template {
         } else {
             &self.legal_basis.dossier_change
         };
+        fill(pattern, &[("date", &self.date_long(submitted_on))])
+    }
+
+    /// A running-text date in this template's wording: "ngày 15 tháng 01 năm 2026".
+    pub fn date_long(&self, d: NaiveDate) -> String {
         fill(
-            pattern,
-            &[(
-                "date",
-                &crate::certificate::render::format::date_long(self, submitted_on),
-            )],
+            &self.dates.long,
+            &[
+                ("d", &format!("{:02}", d.day())),
+                ("m", &format!("{:02}", d.month())),
+                ("y", &d.year().to_string()),
+            ],
         )
+    }
+
+    /// A running-text date, or the template's placeholder ("ngày … tháng … năm …") when absent.
+    pub fn date_long_or_placeholder(&self, d: Option<NaiveDate>) -> String {
+        match d {
+            Some(d) => self.date_long(d),
+            None => self.dates.placeholder.clone(),
+        }
     }
 }
 

@@ -9,30 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::domain::auth::{Scope, format_scopes, parse_scopes};
-
-/// An agency key as the service sees it (without its secret hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKey {
-    /// Key id.
-    pub id: Uuid,
-    /// Public prefix, shown in lists and logs.
-    pub prefix: String,
-    /// The agency that holds it.
-    pub agency: String,
-    /// What it may read.
-    pub scopes: Vec<Scope>,
-    /// Requests allowed per minute.
-    pub rate_limit_per_minute: i32,
-    /// When it stops working, if ever.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// The admin who created it.
-    pub created_by: Option<Uuid>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
+use crate::domain::auth::{ApiKey, format_scopes, parse_scopes};
 
 fn to_key(m: api_key::Model) -> Result<(ApiKey, String), DbErr> {
     let scopes = parse_scopes(&m.scopes).map_err(|_| corrupt("api_keys", "scopes", &m.scopes))?;

@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::{
-    audit::{EventContent, GENESIS},
+    audit::{AuditFilter, EventContent, GENESIS, StoredEvent},
     auth::Context,
 };
 
@@ -31,17 +31,6 @@ pub struct NewEvent<'a> {
     pub before: Option<serde_json::Value>,
     /// JSON after the change.
     pub after: Option<serde_json::Value>,
-}
-
-/// Filters of the audit list.
-#[derive(Debug, Default, Clone)]
-pub struct AuditFilter {
-    /// Only events about this kind of entity.
-    pub entity_type: Option<String>,
-    /// Only events about this entity.
-    pub entity_id: Option<String>,
-    /// Only events by this actor id.
-    pub actor_id: Option<String>,
 }
 
 /// Appends one event in the caller's transaction.
@@ -68,7 +57,7 @@ pub async fn append(
         None => (1, GENESIS.to_owned()),
     };
     let id = Uuid::now_v7().to_string();
-    let at = format_time(Utc::now());
+    let at = format_time(ctx.now);
     let before = event.before.map(|v| v.to_string());
     let after = event.after.map(|v| v.to_string());
     let actor_id = ctx.actor.id();
@@ -122,7 +111,7 @@ pub async fn list(
     filter: &AuditFilter,
     before_seq: Option<i64>,
     limit: u64,
-) -> Result<Vec<audit_event::Model>, DbErr> {
+) -> Result<Vec<StoredEvent>, DbErr> {
     let mut q = audit_event::Entity::find()
         .order_by_desc(audit_event::Column::Seq)
         .limit(limit);
@@ -138,7 +127,26 @@ pub async fn list(
     if let Some(a) = &filter.actor_id {
         q = q.filter(audit_event::Column::ActorId.eq(a.as_str()));
     }
-    q.all(conn).await
+    Ok(q.all(conn).await?.into_iter().map(stored).collect())
+}
+
+fn stored(e: audit_event::Model) -> StoredEvent {
+    StoredEvent {
+        seq: e.seq,
+        id: e.id,
+        at: e.at,
+        actor_type: e.actor_type,
+        actor_id: e.actor_id,
+        actor_name: e.actor_name,
+        action: e.action,
+        entity_type: e.entity_type,
+        entity_id: e.entity_id,
+        before: e.before,
+        after: e.after,
+        request_id: e.request_id,
+        prev_hash: e.prev_hash,
+        hash: e.hash,
+    }
 }
 
 /// Events in chain order after a sequence number, for verification.
@@ -146,11 +154,14 @@ pub async fn chain_page(
     conn: &impl ConnectionTrait,
     after_seq: i64,
     limit: u64,
-) -> Result<Vec<audit_event::Model>, DbErr> {
-    audit_event::Entity::find()
+) -> Result<Vec<StoredEvent>, DbErr> {
+    Ok(audit_event::Entity::find()
         .filter(audit_event::Column::Seq.gt(after_seq))
         .order_by_asc(audit_event::Column::Seq)
         .limit(limit)
         .all(conn)
-        .await
+        .await?
+        .into_iter()
+        .map(stored)
+        .collect())
 }

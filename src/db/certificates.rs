@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::corrupt;
 use crate::{
-    certificate::content::CertificateContent,
+    domain::certificate::content::CertificateContent,
     domain::certificate::{Certificate, CertificateStatus},
 };
 

@@ -10,20 +10,9 @@ use uuid::Uuid;
 
 use super::corrupt;
 use crate::domain::{
-    investor::{Document, Investor, InvestorData, InvestorKind, Representative},
+    investor::{Document, Investor, InvestorData, InvestorFilter, Representative},
     text::fold,
 };
-
-/// Filters of the investor list.
-#[derive(Debug, Default, Clone)]
-pub struct InvestorFilter {
-    /// Words of the name, compared without diacritics or case.
-    pub q: Option<String>,
-    /// Only this kind.
-    pub kind: Option<InvestorKind>,
-    /// Only this nationality.
-    pub nationality: Option<String>,
-}
 
 fn to_domain(m: investor::Model) -> Result<Investor, DbErr> {
     let parse_doc = |v: &str, col: &str| v.parse().map_err(|_| corrupt("investors", col, v));

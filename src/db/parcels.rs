@@ -11,17 +11,8 @@ use uuid::Uuid;
 use super::corrupt;
 use crate::domain::{
     area::Area,
-    parcel::{LandUse, Parcel, ParcelData, ParcelStatus},
+    parcel::{Parcel, ParcelData, ParcelFilter},
 };
-
-/// Filters of the parcel list.
-#[derive(Debug, Default, Clone)]
-pub struct ParcelFilter {
-    /// Only parcels with this land use.
-    pub land_use: Option<LandUse>,
-    /// Only parcels in this status.
-    pub status: Option<ParcelStatus>,
-}
 
 fn to_domain(m: parcel::Model) -> Result<Parcel, DbErr> {
     Ok(Parcel {

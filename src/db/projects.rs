@@ -1,6 +1,6 @@
 //! Project queries, with the investors' contributions and the local code sequence.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use entity::{investor, project, project_investor};
 use sea_orm::{
     ActiveValue::Set,
@@ -12,28 +12,9 @@ use uuid::Uuid;
 
 use super::corrupt;
 use crate::domain::{
-    project::{CodeSource, Contribution, Project, ProjectData, ProjectStatus},
+    project::{CodeSource, Contribution, Project, ProjectData, ProjectFilter, ProjectStatus},
     text::fold,
 };
-
-/// Filters of the project list.
-#[derive(Debug, Default, Clone)]
-pub struct ProjectFilter {
-    /// Only projects in this zone.
-    pub zone_id: Option<Uuid>,
-    /// Only projects in this status.
-    pub status: Option<ProjectStatus>,
-    /// Only projects of this investor.
-    pub investor_id: Option<Uuid>,
-    /// Only projects with an investor of this nationality.
-    pub nationality: Option<String>,
-    /// Only projects of at least this total capital.
-    pub min_capital_vnd: Option<i64>,
-    /// Only projects of at most this total capital.
-    pub max_capital_vnd: Option<i64>,
-    /// Only projects first registered in this year (Vietnamese calendar).
-    pub registration_year: Option<i32>,
-}
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
@@ -214,16 +195,6 @@ pub async fn find_by_code(
     }
 }
 
-/// The first instant of a year in Viet Nam (UTC+7), in UTC.
-fn vietnam_new_year(year: i32) -> Option<DateTime<Utc>> {
-    let offset = chrono::FixedOffset::east_opt(7 * 3600)?;
-    let date = NaiveDate::from_ymd_opt(year, 1, 1)?;
-    offset
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// A page of projects in creation order.
 pub async fn list(
     conn: &impl ConnectionTrait,
@@ -250,7 +221,10 @@ pub async fn list(
         q = q.filter(project::Column::TotalCapitalVnd.lte(max));
     }
     if let Some(year) = filter.registration_year
-        && let (Some(from), Some(to)) = (vietnam_new_year(year), vietnam_new_year(year + 1))
+        && let (Some(from), Some(to)) = (
+            crate::domain::time::vietnam_year_start(year),
+            crate::domain::time::vietnam_year_start(year + 1),
+        )
     {
         q = q
             .filter(project::Column::RegisteredAt.gte(from))

@@ -7,36 +7,7 @@ use sea_orm::{
 };
 
 use super::corrupt;
-use crate::domain::certificate::KeyStatus;
-
-/// A signing key's public record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyRecord {
-    /// Key id, hex.
-    pub key_id: String,
-    /// Status.
-    pub status: KeyStatus,
-    /// A generated development key.
-    pub development: bool,
-    /// The certificate's subject.
-    pub subject: String,
-    /// Validity start.
-    pub not_before: DateTime<Utc>,
-    /// Validity end.
-    pub not_after: DateTime<Utc>,
-    /// SPKI PEM.
-    pub public_key_pem: String,
-    /// Certificate chain PEM, leaf first.
-    pub chain_pem: String,
-    /// Why it was retired or marked compromised.
-    pub status_reason: Option<String>,
-    /// When retired.
-    pub retired_at: Option<DateTime<Utc>>,
-    /// When marked compromised.
-    pub compromised_at: Option<DateTime<Utc>>,
-    /// When first registered.
-    pub created_at: DateTime<Utc>,
-}
+use crate::domain::certificate::{KeyRecord, KeyStatus};
 
 fn to_record(m: signing_key::Model) -> Result<KeyRecord, DbErr> {
     Ok(KeyRecord {

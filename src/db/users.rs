@@ -9,35 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::domain::auth::{Role, format_roles, parse_roles};
-
-/// A staff account as the service sees it (the password hash stays in the database layer's
-/// [`Credentials`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    /// Account id.
-    pub id: Uuid,
-    /// Login name.
-    pub username: String,
-    /// Full name, for the audit log and certificates.
-    pub display_name: String,
-    /// Roles held.
-    pub roles: Vec<Role>,
-    /// A disabled account cannot sign in; its sessions stop working.
-    pub disabled: bool,
-    /// Consecutive failed sign-ins.
-    pub failed_logins: i32,
-    /// Sign-in is refused until then.
-    pub locked_until: Option<DateTime<Utc>>,
-    /// Title printed in a signature block, e.g. "PHÓ TRƯỞNG BAN".
-    pub signing_title: Option<String>,
-    /// Capacity printed above the title, e.g. "KT. TRƯỞNG BAN".
-    pub signing_capacity: Option<String>,
-    /// Row version.
-    pub version: i32,
-    /// When created.
-    pub created_at: DateTime<Utc>,
-}
+use crate::domain::auth::{Role, User, format_roles, parse_roles};
 
 /// A user with the stored password hash, for sign-in only.
 pub struct Credentials {

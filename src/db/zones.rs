@@ -11,19 +11,8 @@ use uuid::Uuid;
 use super::corrupt;
 use crate::domain::{
     area::Area,
-    zone::{Zone, ZoneData, ZoneKind, ZoneStatus},
+    zone::{Zone, ZoneData, ZoneFilter},
 };
-
-/// Filters of the zone list.
-#[derive(Debug, Default, Clone)]
-pub struct ZoneFilter {
-    /// Only zones of this kind.
-    pub kind: Option<ZoneKind>,
-    /// Only zones in this status.
-    pub status: Option<ZoneStatus>,
-    /// Only zones inside this economic zone.
-    pub parent_id: Option<Uuid>,
-}
 
 fn to_domain(m: zone::Model) -> Result<Zone, DbErr> {
     Ok(Zone {

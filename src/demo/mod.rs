@@ -3,13 +3,11 @@
 
 use std::fmt;
 
-use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use chrono::NaiveDate;
 
 use crate::{
-    db,
     domain::{
         area::Area,
         auth::Context,
@@ -21,8 +19,7 @@ use crate::{
         },
         zone::{ZoneData, ZoneKind, ZoneStatus},
     },
-    error::ServiceError,
-    service,
+    service::{self, AppState, ServiceError},
 };
 
 /// The zones file, copied from the shared reference data.
@@ -81,24 +78,22 @@ impl fmt::Display for DemoSummary {
 }
 
 /// Loads the demo zones and sample parcels through the same use cases as the API.
-pub async fn load(
-    db: &DatabaseConnection,
-    settings: &crate::config::Settings,
-) -> Result<DemoSummary, ServiceError> {
+pub async fn load(state: &AppState) -> Result<DemoSummary, ServiceError> {
+    let db = &state.db;
     let file: ZonesFile =
         serde_json::from_str(ZONES_JSON).map_err(|e| ServiceError::Unexpected(Box::new(e)))?;
     let mut summary = DemoSummary::default();
-    let ctx = Context::system("demo");
+    let ctx = Context::system("demo", state.clock.now());
     // Economic zones first, so parks can name them as parents.
     let mut records = file.zones;
     records.sort_by_key(|r| r.parent.is_some());
     for r in records {
-        if db::zones::find_by_code(db, &r.code).await?.is_some() {
+        if service::zones::find_by_code(db, &r.code).await?.is_some() {
             summary.zones_present += 1;
             continue;
         }
         let parent_id = match &r.parent {
-            Some(code) => db::zones::find_by_code(db, code).await?.map(|z| z.id),
+            Some(code) => service::zones::find_by_code(db, code).await?.map(|z| z.id),
             None => None,
         };
         let (term_start, term_end) = match r.term.as_deref().and_then(|t| t.split_once('/')) {
@@ -127,7 +122,7 @@ pub async fn load(
         summary.zones_created += 1;
     }
 
-    if let Some(ndh) = db::zones::find_by_code(db, "KCN-NDH").await? {
+    if let Some(ndh) = service::zones::find_by_code(db, "KCN-NDH").await? {
         let samples = [
             ("CN-01", "52300", LandUse::Industrial),
             ("CN-02", "38750.5", LandUse::Industrial),
@@ -135,7 +130,10 @@ pub async fn load(
             ("KB-01", "8400", LandUse::Warehouse),
         ];
         for (lot, area, land_use) in samples {
-            if db::parcels::find_by_lot(db, ndh.id, lot).await?.is_some() {
+            if service::parcels::find_by_lot(db, ndh.id, lot)
+                .await?
+                .is_some()
+            {
                 continue;
             }
             let data = ParcelData {
@@ -149,7 +147,7 @@ pub async fn load(
             summary.parcels_created += 1;
         }
     }
-    load_investors_and_projects(db, &ctx, settings, &mut summary).await?;
+    load_investors_and_projects(state, &ctx, &mut summary).await?;
     Ok(summary)
 }
 
@@ -235,21 +233,16 @@ fn sample_investors() -> Vec<InvestorData> {
 /// Đông Hà by a domestic and a Japanese company (registered, on lot CN-01), and a Korean
 /// individual's trade-service project in KKT Lao Bảo (draft).
 async fn load_investors_and_projects(
-    db: &DatabaseConnection,
+    state: &AppState,
     ctx: &Context,
-    settings: &crate::config::Settings,
     summary: &mut DemoSummary,
 ) -> Result<(), ServiceError> {
+    let db = &state.db;
     let mut ids = Vec::new();
     let mut all_new = true;
     for data in sample_investors() {
-        let existing = db::investors::find_by_document(
-            db,
-            data.document.doc_type.as_str(),
-            &data.document.number,
-            &data.nationality,
-        )
-        .await?;
+        let existing =
+            service::investors::find_by_document(db, &data.document, &data.nationality).await?;
         match existing {
             Some(i) => {
                 all_new = false;
@@ -265,13 +258,13 @@ async fn load_investors_and_projects(
         return Ok(());
     }
     let (Some(ndh), Some(lb)) = (
-        db::zones::find_by_code(db, "KCN-NDH").await?,
-        db::zones::find_by_code(db, "KKT-LB").await?,
+        service::zones::find_by_code(db, "KCN-NDH").await?,
+        service::zones::find_by_code(db, "KKT-LB").await?,
     ) else {
         return Ok(());
     };
-    let limits = settings.duration_limits;
-    let prefix = settings.project_code_prefix.as_str();
+    let limits = state.policy.duration_limits;
+    let prefix = state.policy.project_code_prefix.as_str();
     let packaging = ProjectData {
         name_vi: "Nhà máy sản xuất bao bì Nam Đông Hà".to_owned(),
         name_en: Some("Nam Dong Ha Packaging Plant".to_owned()),
@@ -322,13 +315,13 @@ async fn load_investors_and_projects(
     };
     let p = service::projects::create(db, ctx, None, packaging, prefix, limits).await?;
     summary.projects_created += 1;
-    if let Some(lot) = db::parcels::find_by_lot(db, ndh.id, "CN-01").await? {
+    if let Some(lot) = service::parcels::find_by_lot(db, ndh.id, "CN-01").await? {
         let start = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
-        service::projects::lease(
+        service::leases::lease(
             db,
             ctx,
             p.id,
-            service::projects::NewLease {
+            service::leases::NewLease {
                 parcel_id: lot.id,
                 area: lot.data.area_m2,
                 start_date: start,
@@ -337,7 +330,7 @@ async fn load_investors_and_projects(
         )
         .await?;
     }
-    service::projects::transition(db, ctx, p.id, ProjectStatus::Registered, None).await?;
+    service::lifecycle::transition(db, ctx, p.id, ProjectStatus::Registered, None, None).await?;
 
     let trade = ProjectData {
         name_vi: "Trung tâm thương mại và dịch vụ logistics Lao Bảo".to_owned(),

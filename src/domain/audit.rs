@@ -6,6 +6,70 @@ use sha2::{Digest, Sha256};
 /// The hash that precedes the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// An event as stored in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// Event id.
+    pub id: uuid::Uuid,
+    /// UTC time, RFC 3339 with microseconds.
+    pub at: String,
+    /// `user` or `system`.
+    pub actor_type: String,
+    /// Account id, if any.
+    pub actor_id: Option<String>,
+    /// Readable actor name.
+    pub actor_name: String,
+    /// What happened, e.g. `zone.update`.
+    pub action: String,
+    /// Kind of entity.
+    pub entity_type: String,
+    /// Its id.
+    pub entity_id: String,
+    /// JSON before the change.
+    pub before: Option<String>,
+    /// JSON after the change.
+    pub after: Option<String>,
+    /// HTTP request id.
+    pub request_id: Option<String>,
+    /// Hash of the previous event.
+    pub prev_hash: String,
+    /// Hash of this event's content and the previous hash.
+    pub hash: String,
+}
+
+impl StoredEvent {
+    /// The part of the event its hash covers; `id` is the event id as text.
+    pub fn content<'a>(&'a self, id: &'a str) -> EventContent<'a> {
+        EventContent {
+            seq: self.seq,
+            id,
+            at: &self.at,
+            actor_type: &self.actor_type,
+            actor_id: self.actor_id.as_deref(),
+            actor_name: &self.actor_name,
+            action: &self.action,
+            entity_type: &self.entity_type,
+            entity_id: &self.entity_id,
+            before: self.before.as_deref(),
+            after: self.after.as_deref(),
+            request_id: self.request_id.as_deref(),
+        }
+    }
+}
+
+/// Filters of the audit list.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    /// Only events about this kind of entity.
+    pub entity_type: Option<String>,
+    /// Only events about this entity.
+    pub entity_id: Option<String>,
+    /// Only events by this actor id.
+    pub actor_id: Option<String>,
+}
+
 /// The hashed content of one event, in a fixed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventContent<'a> {

@@ -1,5 +1,6 @@
 //! Who acts: staff roles, actors, and the context every mutation carries into the audit log.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::string_enum;
@@ -31,6 +32,18 @@ string_enum! {
         StatsRead = "stats:read",
     }
 }
+
+/// Every staff role: what any signed-in staff member may do.
+pub const ANY_STAFF: &[Role] = Role::ALL;
+/// Who may change registry data: zones, parcels, investors, projects and their land.
+pub const REGISTRY_EDITORS: &[Role] = &[Role::Officer, Role::Admin];
+/// Who may draft certificates.
+pub const DRAFTERS: &[Role] = &[Role::Officer];
+/// Who may issue certificates and decide on a project's status (register, suspend, resume,
+/// terminate), and so on its certificate's.
+pub const APPROVERS: &[Role] = &[Role::Approver];
+/// Who may manage accounts, API keys, signing keys and read the audit log.
+pub const ADMINS: &[Role] = &[Role::Admin];
 
 /// Parses a stored comma-separated scope list; unknown names are an error.
 pub fn parse_scopes(text: &str) -> Result<Vec<Scope>, super::UnknownValue> {
@@ -72,6 +85,57 @@ pub fn format_roles(roles: &[Role]) -> String {
     names.sort_unstable();
     names.dedup();
     names.join(",")
+}
+
+/// A staff account as the service sees it (the password hash never leaves the
+/// database layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Account id.
+    pub id: Uuid,
+    /// Login name.
+    pub username: String,
+    /// Full name, for the audit log and certificates.
+    pub display_name: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// A disabled account cannot sign in; its sessions stop working.
+    pub disabled: bool,
+    /// Consecutive failed sign-ins.
+    pub failed_logins: i32,
+    /// Sign-in is refused until then.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Title printed in a signature block, e.g. "PHÓ TRƯỞNG BAN".
+    pub signing_title: Option<String>,
+    /// Capacity printed above the title, e.g. "KT. TRƯỞNG BAN".
+    pub signing_capacity: Option<String>,
+    /// Row version.
+    pub version: i32,
+    /// When created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An agency key as the service sees it (without its secret hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Key id.
+    pub id: Uuid,
+    /// Public prefix, shown in lists and logs.
+    pub prefix: String,
+    /// The agency that holds it.
+    pub agency: String,
+    /// What it may read.
+    pub scopes: Vec<Scope>,
+    /// Requests allowed per minute.
+    pub rate_limit_per_minute: i32,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The admin who created it.
+    pub created_by: Option<Uuid>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Who performs an action.
@@ -134,22 +198,26 @@ impl Actor {
     }
 }
 
-/// What a mutation knows about its origin: the actor and the request id, both written to the audit
-/// event in the same transaction as the change.
+/// What a mutation knows about its origin: the actor, the request id and the time, all written to
+/// the audit event in the same transaction as the change. Every row one action writes carries the
+/// same `now`.
 #[derive(Debug, Clone)]
 pub struct Context {
     /// Who acts.
     pub actor: Actor,
     /// The HTTP request id, when the change came through the API.
     pub request_id: Option<String>,
+    /// When the action happens, read once from the application's clock.
+    pub now: DateTime<Utc>,
 }
 
 impl Context {
     /// A context for work the service does by itself or at the command line.
-    pub fn system(name: &str) -> Self {
+    pub fn system(name: &str, now: DateTime<Utc>) -> Self {
         Self {
             actor: Actor::system(name),
             request_id: None,
+            now,
         }
     }
 }

@@ -135,6 +135,49 @@ pub struct InvestorData {
     pub note: Option<String>,
 }
 
+super::patch! {
+    /// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
+    InvestorPatch for InvestorData {
+        /// New kind.
+        kind: InvestorKind,
+        /// New name.
+        name: String,
+        /// New or cleared sex.
+        sex: Option<Sex>,
+        /// New or cleared date of birth.
+        date_of_birth: Option<NaiveDate>,
+        /// New nationality.
+        nationality: String,
+        /// New identity or establishment document.
+        document: Document,
+        /// New or cleared permanent address.
+        permanent_address: Option<String>,
+        /// New or cleared current address.
+        current_address: Option<String>,
+        /// New or cleared tax code.
+        tax_code: Option<String>,
+        /// New or cleared head office address.
+        head_office_address: Option<String>,
+        /// New or cleared legal representative.
+        representative: Option<Representative>,
+        /// New or cleared foreign ownership, basis points.
+        foreign_ownership_bp: Option<i32>,
+        /// New or cleared note.
+        note: Option<String>,
+    }
+}
+
+/// Filters of the investor list.
+#[derive(Debug, Default, Clone)]
+pub struct InvestorFilter {
+    /// Words of the name, compared without diacritics or case.
+    pub q: Option<String>,
+    /// Only this kind.
+    pub kind: Option<InvestorKind>,
+    /// Only this nationality.
+    pub nationality: Option<String>,
+}
+
 /// An investor as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Investor {

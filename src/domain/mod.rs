@@ -5,11 +5,14 @@ pub mod audit;
 pub mod auth;
 pub mod certificate;
 pub mod country;
+pub mod format;
 pub mod investor;
 pub mod lease;
+pub mod lifecycle;
 pub mod parcel;
 pub mod project;
 pub mod text;
+pub mod time;
 pub mod verification;
 pub mod zone;
 
@@ -176,6 +179,27 @@ macro_rules! string_enum {
     };
 }
 pub(crate) use string_enum;
+
+/// Declares the partial update of a data struct: each field is `None` to leave it alone or
+/// `Some(value)` to replace it (an optional field is cleared with `Some(None)`), and `apply`
+/// writes the given fields over the data. Every resource's `PATCH` body becomes one of these.
+macro_rules! patch {
+    ($(#[$meta:meta])* $name:ident for $data:ty {
+        $($(#[$fmeta:meta])* $field:ident: $ty:ty),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name { $($(#[$fmeta])* pub $field: Option<$ty>,)+ }
+
+        impl $name {
+            /// Writes the given fields over `data`.
+            pub fn apply(self, data: &mut $data) {
+                $(if let Some(v) = self.$field { data.$field = v; })+
+            }
+        }
+    };
+}
+pub(crate) use patch;
 
 /// A string that is not one of an enumeration's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -70,40 +70,29 @@ impl ParcelData {
     }
 }
 
-/// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
-#[derive(Debug, Clone, Default)]
-pub struct ParcelPatch {
-    /// New lot code.
-    pub lot_code: Option<String>,
-    /// New area.
-    pub area_m2: Option<Area>,
-    /// New land use.
-    pub land_use: Option<LandUse>,
-    /// New status.
-    pub status: Option<ParcelStatus>,
-    /// New or cleared note.
-    pub note: Option<Option<String>>,
+super::patch! {
+    /// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
+    ParcelPatch for ParcelData {
+        /// New lot code.
+        lot_code: String,
+        /// New area.
+        area_m2: Area,
+        /// New land use.
+        land_use: LandUse,
+        /// New status.
+        status: ParcelStatus,
+        /// New or cleared note.
+        note: Option<String>,
+    }
 }
 
-impl ParcelPatch {
-    /// Writes the given fields over `data`.
-    pub fn apply(self, data: &mut ParcelData) {
-        if let Some(v) = self.lot_code {
-            data.lot_code = v;
-        }
-        if let Some(v) = self.area_m2 {
-            data.area_m2 = v;
-        }
-        if let Some(v) = self.land_use {
-            data.land_use = v;
-        }
-        if let Some(v) = self.status {
-            data.status = v;
-        }
-        if let Some(v) = self.note {
-            data.note = v;
-        }
-    }
+/// Filters of the parcel list.
+#[derive(Debug, Default, Clone)]
+pub struct ParcelFilter {
+    /// Only parcels with this land use.
+    pub land_use: Option<LandUse>,
+    /// Only parcels in this status.
+    pub status: Option<ParcelStatus>,
 }
 
 /// A parcel as stored.

@@ -164,6 +164,68 @@ pub struct ProjectData {
     pub note: Option<String>,
 }
 
+super::patch! {
+    /// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field;
+    /// lists are replaced whole. The project code is not data and never changes.
+    ProjectPatch for ProjectData {
+        /// New Vietnamese name.
+        name_vi: String,
+        /// New or cleared English name.
+        name_en: Option<String>,
+        /// New or cleared zone.
+        zone_id: Option<Uuid>,
+        /// New or cleared address.
+        address: Option<String>,
+        /// New investors and contributions.
+        investors: Vec<Contribution>,
+        /// New objectives.
+        objectives: Vec<Objective>,
+        /// New or cleared scale.
+        scale: Option<String>,
+        /// New total capital, VND.
+        total_capital_vnd: i64,
+        /// New contributed capital, VND.
+        contributed_capital_vnd: i64,
+        /// New mobilised capital, VND.
+        mobilized_capital_vnd: i64,
+        /// New or cleared USD equivalent.
+        capital_usd: Option<i64>,
+        /// New or cleared exchange rate.
+        exchange_rate_vnd_per_usd: Option<i64>,
+        /// New or cleared exchange rate date.
+        exchange_rate_date: Option<NaiveDate>,
+        /// New duration, years.
+        duration_years: i32,
+        /// New milestones.
+        milestones: Vec<Milestone>,
+        /// New incentives.
+        incentives: Vec<Incentive>,
+        /// New conditions.
+        conditions: Vec<String>,
+        /// New or cleared note.
+        note: Option<String>,
+    }
+}
+
+/// Filters of the project list.
+#[derive(Debug, Default, Clone)]
+pub struct ProjectFilter {
+    /// Only projects in this zone.
+    pub zone_id: Option<Uuid>,
+    /// Only projects in this status.
+    pub status: Option<ProjectStatus>,
+    /// Only projects of this investor.
+    pub investor_id: Option<Uuid>,
+    /// Only projects with an investor of this nationality.
+    pub nationality: Option<String>,
+    /// Only projects of at least this total capital.
+    pub min_capital_vnd: Option<i64>,
+    /// Only projects of at most this total capital.
+    pub max_capital_vnd: Option<i64>,
+    /// Only projects first registered in this year (Vietnamese calendar).
+    pub registration_year: Option<i32>,
+}
+
 /// A project as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {

@@ -108,6 +108,21 @@ impl PdfVerdict {
     }
 }
 
+/// How long an answer about a seal may be cached: a seal that is not genuine stays so (an hour,
+/// shared caches allowed); any other answer can change at any moment (revalidate every time).
+pub fn cache_control(verdict: Verdict) -> &'static str {
+    if verdict == Verdict::NotGenuine {
+        "public, max-age=3600"
+    } else {
+        "no-cache"
+    }
+}
+
+/// The verification URL a QR code opens: `{base}/v/{SEAL}` (with an empty base, the path).
+pub fn verification_url(public_base_url: &str, seal: &str) -> String {
+    format!("{}/v/{seal}", public_base_url.trim_end_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,62 +129,47 @@ impl ZoneData {
     }
 }
 
-/// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
-#[derive(Debug, Clone, Default)]
-pub struct ZonePatch {
-    /// New code.
-    pub code: Option<String>,
-    /// New name.
-    pub name: Option<String>,
-    /// New kind.
-    pub kind: Option<ZoneKind>,
-    /// New province.
-    pub province: Option<String>,
-    /// New or cleared parent.
-    pub parent_id: Option<Option<Uuid>>,
-    /// New total area.
-    pub total_area_m2: Option<Area>,
-    /// New or cleared industrial + service land area.
-    pub industrial_service_area_m2: Option<Option<Area>>,
-    /// New or cleared developer.
-    pub developer: Option<Option<String>>,
-    /// New or cleared term start.
-    pub term_start: Option<Option<NaiveDate>>,
-    /// New or cleared term end.
-    pub term_end: Option<Option<NaiveDate>>,
-    /// New status.
-    pub status: Option<ZoneStatus>,
-    /// New or cleared as-of date of the figures.
-    pub figures_as_of: Option<Option<String>>,
-    /// New or cleared source.
-    pub source: Option<Option<String>>,
+super::patch! {
+    /// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
+    ZonePatch for ZoneData {
+        /// New code.
+        code: String,
+        /// New name.
+        name: String,
+        /// New kind.
+        kind: ZoneKind,
+        /// New province.
+        province: String,
+        /// New or cleared parent.
+        parent_id: Option<Uuid>,
+        /// New total area.
+        total_area_m2: Area,
+        /// New or cleared industrial + service land area.
+        industrial_service_area_m2: Option<Area>,
+        /// New or cleared developer.
+        developer: Option<String>,
+        /// New or cleared term start.
+        term_start: Option<NaiveDate>,
+        /// New or cleared term end.
+        term_end: Option<NaiveDate>,
+        /// New status.
+        status: ZoneStatus,
+        /// New or cleared as-of date of the figures.
+        figures_as_of: Option<String>,
+        /// New or cleared source.
+        source: Option<String>,
+    }
 }
 
-impl ZonePatch {
-    /// Writes the given fields over `data`.
-    pub fn apply(self, data: &mut ZoneData) {
-        fn set<T>(slot: &mut T, value: Option<T>) {
-            if let Some(v) = value {
-                *slot = v;
-            }
-        }
-        set(&mut data.code, self.code);
-        set(&mut data.name, self.name);
-        set(&mut data.kind, self.kind);
-        set(&mut data.province, self.province);
-        set(&mut data.parent_id, self.parent_id);
-        set(&mut data.total_area_m2, self.total_area_m2);
-        set(
-            &mut data.industrial_service_area_m2,
-            self.industrial_service_area_m2,
-        );
-        set(&mut data.developer, self.developer);
-        set(&mut data.term_start, self.term_start);
-        set(&mut data.term_end, self.term_end);
-        set(&mut data.status, self.status);
-        set(&mut data.figures_as_of, self.figures_as_of);
-        set(&mut data.source, self.source);
-    }
+/// Filters of the zone list.
+#[derive(Debug, Default, Clone)]
+pub struct ZoneFilter {
+    /// Only zones of this kind.
+    pub kind: Option<ZoneKind>,
+    /// Only zones in this status.
+    pub status: Option<ZoneStatus>,
+    /// Only zones inside this economic zone.
+    pub parent_id: Option<Uuid>,
 }
 
 /// A zone as stored.

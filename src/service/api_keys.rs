@@ -9,12 +9,12 @@ use uuid::Uuid;
 
 use super::users::{require, token_hash};
 use crate::{
-    db::{self, api_keys::ApiKey},
+    db,
     domain::{
         FieldViolation, Violations,
-        auth::{Context, Role, Scope},
+        auth::{ADMINS, ApiKey, Context, Scope},
     },
-    error::ServiceError,
+    service::ServiceError,
 };
 
 /// The largest per-key rate limit an admin may set.
@@ -51,7 +51,7 @@ pub async fn create(
     ctx: &Context,
     new: NewKey,
 ) -> Result<(ApiKey, String), ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     let agency = crate::domain::text::clean(&new.agency);
     let mut v = Violations::default();
     if agency.is_empty() || agency.chars().count() > 255 {
@@ -75,7 +75,7 @@ pub async fn create(
             format!("must be 1 to {MAX_RATE_LIMIT}"),
         ));
     }
-    let now = Utc::now();
+    let now = ctx.now;
     if new.expires_at.is_some_and(|t| t <= now) {
         v.push(FieldViolation::new(
             "expires_at",
@@ -128,7 +128,7 @@ pub async fn list(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<super::Page<ApiKey>, ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     let rows = db::api_keys::list(db, after, limit + 1).await?;
     Ok(super::Page::from_overfetch(rows, limit, |k| k.id))
 }
@@ -139,12 +139,12 @@ pub async fn revoke(
     ctx: &Context,
     id: Uuid,
 ) -> Result<ApiKey, ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     let txn = db::begin_write(db).await?;
     let before = db::api_keys::find(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("api key", id))?;
-    if db::api_keys::revoke(&txn, id, Utc::now()).await? {
+    if db::api_keys::revoke(&txn, id, ctx.now).await? {
         let after = db::api_keys::find(&txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("api key", id))?;
@@ -169,6 +169,7 @@ pub async fn revoke(
 pub async fn authenticate(
     db: &DatabaseConnection,
     presented: &str,
+    now: DateTime<Utc>,
 ) -> Result<ApiKey, ServiceError> {
     let refused =
         || ServiceError::Unauthorized("the API key is unknown, expired or revoked".to_owned());
@@ -180,7 +181,6 @@ pub async fn authenticate(
     let (key, hash) = db::api_keys::find_by_prefix(db, prefix)
         .await?
         .ok_or_else(refused)?;
-    let now = Utc::now();
     if hash != token_hash(presented)
         || key.revoked_at.is_some()
         || key.expires_at.is_some_and(|t| t <= now)

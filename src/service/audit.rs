@@ -1,12 +1,80 @@
-//! Reading and verifying the audit chain.
+//! The audit chain: what it records of each entity, reading it, and verifying it.
 
 use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
 
 use crate::{
-    db::{self, audit::AuditFilter},
-    domain::audit::{EventContent, GENESIS},
-    error::ServiceError,
+    db,
+    domain::{
+        audit::{AuditFilter, GENESIS, StoredEvent},
+        certificate::Certificate,
+        lease::Lease,
+        project::Project,
+    },
+    service::ServiceError,
 };
+
+/// A project as the audit log records it.
+pub(crate) fn project_json(p: &Project) -> Value {
+    let d = &p.data;
+    json!({
+        "id": p.id,
+        "project_code": p.project_code,
+        "code_source": p.code_source.as_str(),
+        "name_vi": d.name_vi,
+        "name_en": d.name_en,
+        "zone_id": d.zone_id,
+        "address": d.address,
+        "investors": d.investors.iter().map(|c| json!({
+            "investor_id": c.investor_id, "capital_vnd": c.capital_vnd,
+            "form": c.form.as_str(), "schedule": c.schedule,
+        })).collect::<Vec<_>>(),
+        "objectives": d.objectives,
+        "scale": d.scale,
+        "total_capital_vnd": d.total_capital_vnd,
+        "contributed_capital_vnd": d.contributed_capital_vnd,
+        "mobilized_capital_vnd": d.mobilized_capital_vnd,
+        "capital_usd": d.capital_usd,
+        "exchange_rate_vnd_per_usd": d.exchange_rate_vnd_per_usd,
+        "exchange_rate_date": d.exchange_rate_date,
+        "duration_years": d.duration_years,
+        "milestones": d.milestones,
+        "incentives": d.incentives,
+        "conditions": d.conditions,
+        "note": d.note,
+        "status": p.status.as_str(),
+        "status_reason": p.status_reason,
+        "version": p.version,
+    })
+}
+
+/// A lease as the audit log records it.
+pub(crate) fn lease_json(l: &Lease) -> Value {
+    json!({
+        "id": l.id, "project_id": l.project_id, "parcel_id": l.parcel_id, "area_dm2": l.area.dm2(),
+        "start_date": l.start_date, "end_date": l.end_date,
+        "released": l.released_at.is_some(), "release_reason": l.release_reason,
+    })
+}
+
+/// A certificate as the audit log records it (no content: the snapshot is in its own table).
+pub(crate) fn certificate_json(c: &Certificate) -> Value {
+    json!({
+        "id": c.id,
+        "project_id": c.project_id,
+        "project_code": c.project_code,
+        "version": c.version_no,
+        "status": c.status.as_str(),
+        "issued_on": c.issued_on,
+        "content_digest": c.content_digest,
+        "pdf_sha256": c.pdf_sha256,
+        "key_id": c.key_id,
+        "signer_name": c.signer_name,
+        "status_reason": c.status_reason,
+        "status_effective_on": c.status_effective_on,
+        "superseded_by": c.superseded_by,
+    })
+}
 
 /// The result of checking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,21 +122,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, ServiceError
                 )
             } else {
                 let id = e.id.to_string();
-                let content = EventContent {
-                    seq: e.seq,
-                    id: &id,
-                    at: &e.at,
-                    actor_type: &e.actor_type,
-                    actor_id: e.actor_id.as_deref(),
-                    actor_name: &e.actor_name,
-                    action: &e.action,
-                    entity_type: &e.entity_type,
-                    entity_id: &e.entity_id,
-                    before: e.before.as_deref(),
-                    after: e.after.as_deref(),
-                    request_id: e.request_id.as_deref(),
-                };
-                if content.hash(&e.prev_hash) != e.hash {
+                if e.content(&id).hash(&e.prev_hash) != e.hash {
                     broken("its content does not match its hash (the event was altered)")
                 } else {
                     None
@@ -97,7 +151,7 @@ pub async fn list(
     filter: &AuditFilter,
     before_seq: Option<i64>,
     limit: u64,
-) -> Result<(Vec<entity::audit_event::Model>, Option<i64>), ServiceError> {
+) -> Result<(Vec<StoredEvent>, Option<i64>), ServiceError> {
     let mut rows = db::audit::list(db, filter, before_seq, limit + 1).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);

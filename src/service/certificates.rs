@@ -1,49 +1,35 @@
 //! Certificates: an officer drafts the next version from the registry, a different approver
 //! issues it (rendered, sealed and signed), and the certificate then follows the project's status.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Page, users::require};
+use super::{Page, audit::certificate_json, keys, lifecycle, users::require};
 use crate::{
-    certificate::{content::Signer, issuer::Issuer},
+    certificate::issuer::{IssueError, Issuer},
     db,
     domain::{
         FieldViolation,
-        auth::{Actor, Context, Role},
+        auth::{APPROVERS, Actor, Context, DRAFTERS},
         certificate::{
-            Certificate, CertificateStatus, DraftInputs, KeyStatus, draft_content, vietnam_date,
+            Certificate, CertificateStatus, DraftInputs, content::Signer, draft_content,
         },
         project::ProjectStatus,
         text::clean_optional,
+        time::vietnam_date,
     },
-    error::ServiceError,
-    signing::bundle,
+    service::ServiceError,
 };
 
-const DRAFTERS: &[Role] = &[Role::Officer];
-const APPROVERS: &[Role] = &[Role::Approver];
-
-/// The audit view of a certificate (no content: the snapshot is in the table).
-pub(crate) fn certificate_json(c: &Certificate) -> serde_json::Value {
-    json!({
-        "id": c.id,
-        "project_id": c.project_id,
-        "project_code": c.project_code,
-        "version": c.version_no,
-        "status": c.status.as_str(),
-        "issued_on": c.issued_on,
-        "content_digest": c.content_digest,
-        "pdf_sha256": c.pdf_sha256,
-        "key_id": c.key_id,
-        "signer_name": c.signer_name,
-        "status_reason": c.status_reason,
-        "status_effective_on": c.status_effective_on,
-        "superseded_by": c.superseded_by,
-    })
+impl From<IssueError> for ServiceError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Incomplete | IssueError::Unsealable(_) => Self::conflict(e.to_string()),
+            IssueError::Render(_) | IssueError::Sign(_) => Self::Unexpected(Box::new(e)),
+        }
+    }
 }
 
 /// What an officer sends to draft a version.
@@ -76,6 +62,7 @@ fn actor_key(actor: &Actor) -> String {
 /// from the same actor return what the first request produced; the same key with a different
 /// request is refused.
 struct Idempotency {
+    now: chrono::DateTime<chrono::Utc>,
     scope: String,
     actor: String,
     key: Option<String>,
@@ -105,6 +92,7 @@ impl Idempotency {
             h.update([0]);
         }
         Ok(Self {
+            now: ctx.now,
             scope,
             actor: actor_key(&ctx.actor),
             key: key.map(str::to_owned),
@@ -149,7 +137,7 @@ impl Idempotency {
                 key,
                 &self.fingerprint,
                 cert.id,
-                Utc::now(),
+                self.now,
             )
             .await;
             match res {
@@ -187,7 +175,7 @@ async fn registry_content(
     version: u32,
     first_issued_on: Option<NaiveDate>,
     dossier_line: Option<String>,
-) -> Result<crate::certificate::content::CertificateContent, ServiceError> {
+) -> Result<crate::domain::certificate::content::CertificateContent, ServiceError> {
     let investor_ids: Vec<Uuid> = project
         .data
         .investors
@@ -293,7 +281,7 @@ pub async fn draft(
     )
     .await?;
     content.bilingual = req.bilingual;
-    let now = Utc::now();
+    let now = ctx.now;
     let cert = match db::certificates::insert_draft(
         &txn,
         project_id,
@@ -404,8 +392,8 @@ pub async fn approve(
     }
     let signer = signer_of(&txn, &ctx.actor).await?;
     let key_id = issuer.key_id_hex();
-    let now = Utc::now();
-    if let Some(why) = unusable_key(&txn, &key_id, now).await? {
+    let now = ctx.now;
+    if let Some(why) = keys::unusable(&txn, &key_id, now).await? {
         return Err(ServiceError::conflict(why));
     }
     let (version_no, first) = db::certificates::issued_summary(&txn, draft.project_id).await?;
@@ -485,19 +473,14 @@ pub async fn approve(
         Err(e) => return Err(e.into()),
     }
     if project.status == ProjectStatus::Draft {
-        if !db::projects::set_status(&txn, &project, ProjectStatus::Registered, None, now).await? {
-            return Err(ServiceError::conflict(
-                "the project changed meanwhile; retry",
-            ));
-        }
-        super::record(
+        // The first issue registers the project, through its status machine.
+        lifecycle::apply(
             &txn,
             ctx,
-            "project.registered",
-            "project",
-            project.id,
-            Some(json!({"status": project.status.as_str()})),
-            json!({"status": "registered", "certificate_id": draft.id}),
+            &project,
+            ProjectStatus::Registered,
+            None,
+            issued_on,
         )
         .await?;
     }
@@ -513,27 +496,6 @@ pub async fn approve(
     )
     .await?;
     idem.commit(db, txn, cert).await
-}
-
-/// Why the signing key cannot sign at `now` (not registered, not active, or outside its
-/// validity), or `None` when it can.
-async fn unusable_key(
-    conn: &impl ConnectionTrait,
-    key_id: &str,
-    now: chrono::DateTime<Utc>,
-) -> Result<Option<String>, ServiceError> {
-    Ok(match db::signing_keys::find(conn, key_id).await? {
-        Some(k) if k.status == KeyStatus::Active && k.not_before <= now && now < k.not_after => {
-            None
-        }
-        Some(k) => Some(format!(
-            "the signing key {key_id} is {} or outside its validity; configure a new key",
-            k.status
-        )),
-        None => Some(format!(
-            "the signing key {key_id} is not registered; restart the service"
-        )),
-    })
 }
 
 /// The approver's signature block, from their account.
@@ -583,7 +545,7 @@ pub async fn reject(
             cert.status
         )));
     }
-    let now = Utc::now();
+    let now = ctx.now;
     if !db::certificates::set_status(
         &txn,
         &cert,
@@ -612,139 +574,6 @@ pub async fn reject(
     .await?;
     txn.commit().await?;
     Ok(after)
-}
-
-/// Moves a project's current certificate (and open draft) along with the project's new status,
-/// in the caller's transaction: suspended with the project, back in force when it resumes,
-/// revoked when it is terminated.
-pub(crate) async fn follow_project(
-    txn: &DatabaseTransaction,
-    ctx: &Context,
-    project_id: Uuid,
-    to: ProjectStatus,
-    reason: Option<&str>,
-    effective_on: NaiveDate,
-) -> Result<(), ServiceError> {
-    let now = Utc::now();
-    let current = db::certificates::current(txn, project_id).await?;
-    let target = match (to, current.as_ref().map(|c| c.status)) {
-        (ProjectStatus::Suspended, Some(CertificateStatus::InForce)) => {
-            Some(CertificateStatus::Suspended)
-        }
-        (ProjectStatus::Registered, Some(CertificateStatus::Suspended)) => {
-            Some(CertificateStatus::InForce)
-        }
-        (ProjectStatus::Terminated, Some(_)) => Some(CertificateStatus::Revoked),
-        _ => None,
-    };
-    if let (Some(cert), Some(target)) = (current, target) {
-        let reason = if target == CertificateStatus::InForce {
-            None
-        } else {
-            reason
-        };
-        if !db::certificates::set_status(txn, &cert, target, reason, Some(effective_on), None, now)
-            .await?
-        {
-            return Err(ServiceError::conflict(
-                "the certificate changed meanwhile; retry",
-            ));
-        }
-        let after = get_in(txn, cert.id).await?;
-        let action = match target {
-            CertificateStatus::Suspended => "certificate.suspend",
-            CertificateStatus::InForce => "certificate.resume",
-            _ => "certificate.revoke",
-        };
-        super::record(
-            txn,
-            ctx,
-            action,
-            "certificate",
-            cert.id,
-            Some(certificate_json(&cert)),
-            certificate_json(&after),
-        )
-        .await?;
-    }
-    if to == ProjectStatus::Terminated
-        && let Some(open) = db::certificates::open_draft(txn, project_id).await?
-    {
-        db::certificates::set_status(
-            txn,
-            &open,
-            CertificateStatus::Rejected,
-            Some("dự án đã chấm dứt hoạt động (project terminated)"),
-            None,
-            None,
-            now,
-        )
-        .await?;
-        let after = get_in(txn, open.id).await?;
-        super::record(
-            txn,
-            ctx,
-            "certificate.reject",
-            "certificate",
-            open.id,
-            Some(certificate_json(&open)),
-            certificate_json(&after),
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// What a lifecycle action on a certificate asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lifecycle {
-    /// Suspend the certificate (and the project).
-    Suspend,
-    /// Put it back in force (the project resumes).
-    Resume,
-    /// Revoke it (the project is terminated).
-    Revoke,
-}
-
-/// Suspends, resumes or revokes a project's current certificate. The project moves with it, in
-/// one transaction, through the project's status machine.
-pub async fn lifecycle(
-    db: &DatabaseConnection,
-    ctx: &Context,
-    id: Uuid,
-    action: Lifecycle,
-    reason: Option<String>,
-    effective_on: Option<NaiveDate>,
-) -> Result<Certificate, ServiceError> {
-    require(ctx, APPROVERS)?;
-    let cert = get_in(db, id).await?;
-    let (needed, to) = match action {
-        Lifecycle::Suspend => (CertificateStatus::InForce, ProjectStatus::Suspended),
-        Lifecycle::Resume => (CertificateStatus::Suspended, ProjectStatus::Registered),
-        Lifecycle::Revoke => (cert.status, ProjectStatus::Terminated),
-    };
-    let current = matches!(
-        cert.status,
-        CertificateStatus::InForce | CertificateStatus::Suspended
-    );
-    if !current || cert.status != needed {
-        return Err(ServiceError::conflict(format!(
-            "this certificate is {}; only {} can be {}",
-            cert.status,
-            if action == Lifecycle::Revoke {
-                "the current version (in force or suspended)".to_owned()
-            } else {
-                format!("a certificate {needed}")
-            },
-            match action {
-                Lifecycle::Suspend => "suspended",
-                Lifecycle::Resume => "resumed",
-                Lifecycle::Revoke => "revoked",
-            }
-        )));
-    }
-    super::projects::transition_with(db, ctx, cert.project_id, to, reason, effective_on).await?;
-    get_in(db, id).await
 }
 
 /// One certificate.
@@ -801,102 +630,4 @@ pub async fn preview(
         .await
         .map_err(|e| ServiceError::Unexpected(Box::new(e)))??;
     Ok((cert, bytes))
-}
-
-/// The status of every signing key by id (a handful of rows), to show beside each certificate
-/// the status of the key that signed it: `compromised` flags every certificate it signed.
-pub async fn key_statuses(
-    db: &DatabaseConnection,
-) -> Result<std::collections::HashMap<String, KeyStatus>, ServiceError> {
-    Ok(db::signing_keys::list(db)
-        .await?
-        .into_iter()
-        .map(|k| (k.key_id, k.status))
-        .collect())
-}
-
-/// Every signing key known, for the public trust list.
-pub async fn trust_keys(
-    db: &DatabaseConnection,
-) -> Result<Vec<db::signing_keys::KeyRecord>, ServiceError> {
-    Ok(db::signing_keys::list(db).await?)
-}
-
-/// Retires a key (it signs no more; what it signed stays valid) or marks it compromised.
-pub async fn set_key_status(
-    db: &DatabaseConnection,
-    ctx: &Context,
-    key_id: &str,
-    status: KeyStatus,
-    reason: Option<String>,
-) -> Result<db::signing_keys::KeyRecord, ServiceError> {
-    require(ctx, &[Role::Admin])?;
-    let txn = db::begin_write(db).await?;
-    let before = db::signing_keys::find(&txn, key_id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("signing key", key_id))?;
-    if before.status == KeyStatus::Compromised {
-        return Err(ServiceError::conflict(
-            "a compromised key stays compromised",
-        ));
-    }
-    db::signing_keys::set_status(&txn, key_id, status, reason.as_deref(), Utc::now()).await?;
-    let after = db::signing_keys::find(&txn, key_id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("signing key", key_id))?;
-    crate::db::audit::append(
-        &txn,
-        ctx,
-        crate::db::audit::NewEvent {
-            action: &format!("key.{}", status.as_str()),
-            entity_type: "signing_key",
-            entity_id: key_id.to_owned(),
-            before: Some(json!({"status": before.status.as_str()})),
-            after: Some(json!({"status": after.status.as_str(), "reason": after.status_reason})),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
-}
-
-/// The signed status bundle for offline verifiers: every issued version that is not in force,
-/// dated now, usable for `max_age_hours`, signed with this instance's issuing key. Unavailable
-/// when that key is not active and valid in the registry: a verifier would rightly refuse a
-/// bundle signed with a retired or compromised key.
-pub async fn status_bundle(
-    db: &DatabaseConnection,
-    issuer: &Issuer,
-    max_age_hours: u32,
-) -> Result<bundle::SignedBundle, ServiceError> {
-    // Dated before the list is read: a change committed meanwhile is then listed early, never
-    // missed (absent from the list means "in force at generated_at").
-    let now = Utc::now();
-    let generated_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    if let Some(why) = unusable_key(db, &issuer.key_id_hex(), now).await? {
-        return Err(ServiceError::Unavailable(why));
-    }
-    let entries = db::certificates::not_in_force(db)
-        .await?
-        .into_iter()
-        .map(|r| bundle::StatusEntry {
-            project_code: r.project_code,
-            version: u32::try_from(r.version_no).unwrap_or(0),
-            status: r.status.as_str().to_owned(),
-            reason: r.status_reason,
-            effective_on: r.status_effective_on,
-            superseded_by_version: r.superseded_by_version.and_then(|v| u32::try_from(v).ok()),
-        })
-        .collect();
-    let status = bundle::StatusBundle {
-        format: bundle::FORMAT_V1,
-        issuer: issuer.issuing_body().name,
-        generated_at,
-        expires_at: generated_at + chrono::Duration::hours(i64::from(max_age_hours)),
-        entries,
-    };
-    let issuer = issuer.clone();
-    tokio::task::spawn_blocking(move || bundle::sign(&status, issuer.identity().signing_key()))
-        .await
-        .map_err(|e| ServiceError::Unexpected(Box::new(e)))
 }

@@ -1,27 +1,19 @@
 //! Investor use cases.
 
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{Page, Precondition, users::require};
 use crate::{
-    db::{self, investors::InvestorFilter},
+    db,
     domain::{
         FieldViolation,
-        auth::{Context, Role},
-        investor::{Investor, InvestorData},
+        auth::{Context, REGISTRY_EDITORS},
+        investor::{Investor, InvestorData, InvestorFilter, InvestorPatch},
+        time::vietnam_date,
     },
-    error::ServiceError,
+    service::ServiceError,
 };
-
-/// Who may change investors.
-const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
-
-/// Today in Viet Nam (UTC+7), the date legal rules are judged by.
-pub fn vietnam_today() -> chrono::NaiveDate {
-    (Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
 
 fn investor_json(i: &Investor) -> serde_json::Value {
     let d = &i.data;
@@ -84,12 +76,12 @@ pub async fn create(
     ctx: &Context,
     mut data: InvestorData,
 ) -> Result<Investor, ServiceError> {
-    require(ctx, EDITORS)?;
+    require(ctx, REGISTRY_EDITORS)?;
     data.normalize();
-    data.check(vietnam_today())
+    data.check(vietnam_date(ctx.now))
         .map_err(ServiceError::Validation)?;
     let txn = db::begin_write(db).await?;
-    let investor = match db::investors::insert(&txn, Uuid::now_v7(), &data, Utc::now()).await {
+    let investor = match db::investors::insert(&txn, Uuid::now_v7(), &data, ctx.now).await {
         Ok(i) => i,
         Err(e) if db::is_unique_violation(&e) => {
             drop(txn);
@@ -109,6 +101,21 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok(investor)
+}
+
+/// The investor registered with this document (type, number, country), if any.
+pub async fn find_by_document(
+    db: &DatabaseConnection,
+    document: &crate::domain::investor::Document,
+    nationality: &str,
+) -> Result<Option<Investor>, ServiceError> {
+    Ok(db::investors::find_by_document(
+        db,
+        document.doc_type.as_str(),
+        &document.number,
+        nationality,
+    )
+    .await?)
 }
 
 /// One investor.
@@ -135,23 +142,23 @@ pub async fn update(
     ctx: &Context,
     id: Uuid,
     precondition: &Precondition,
-    apply: impl FnOnce(&mut InvestorData),
+    patch: InvestorPatch,
 ) -> Result<Investor, ServiceError> {
-    require(ctx, EDITORS)?;
+    require(ctx, REGISTRY_EDITORS)?;
     let txn = db::begin_write(db).await?;
     let current = db::investors::find(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("investor", id))?;
     precondition.check(current.version)?;
     let mut data = current.data.clone();
-    apply(&mut data);
+    patch.apply(&mut data);
     data.normalize();
-    data.check(vietnam_today())
+    data.check(vietnam_date(ctx.now))
         .map_err(ServiceError::Validation)?;
     if data == current.data {
         return Ok(current);
     }
-    match db::investors::update(&txn, id, current.version, &data, Utc::now()).await {
+    match db::investors::update(&txn, id, current.version, &data, ctx.now).await {
         Ok(true) => {}
         Ok(false) => {
             return Err(ServiceError::PreconditionFailed {

@@ -3,16 +3,30 @@
 pub mod api_keys;
 pub mod audit;
 pub mod certificates;
+pub mod clock;
+pub mod error;
+pub mod health;
 pub mod investors;
+pub mod keys;
+pub mod leases;
+pub mod lifecycle;
+pub mod offline;
 pub mod parcels;
 pub mod projects;
+pub mod state;
 pub mod users;
 pub mod verification;
 pub mod zones;
 
 use uuid::Uuid;
 
-use crate::{domain::Violations, error::ServiceError};
+use crate::domain::Violations;
+
+pub use error::ServiceError;
+
+/// The database handle use cases take (a pool, or a connection the caller opened).
+pub type Db = sea_orm::DatabaseConnection;
+pub use state::{AppState, Policy};
 
 /// What an update's `If-Match` asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]

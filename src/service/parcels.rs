@@ -1,20 +1,19 @@
 //! Parcel use cases.
 
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::users::require;
 use super::{Page, Precondition, finish};
 use crate::{
-    db::{self, parcels::ParcelFilter},
+    db,
     domain::{
         FieldViolation, Violations,
-        auth::{Context, Role},
-        parcel::{Parcel, ParcelData, ParcelPatch},
+        auth::{Context, REGISTRY_EDITORS},
+        parcel::{Parcel, ParcelData, ParcelFilter, ParcelPatch},
         zone::Zone,
     },
-    error::ServiceError,
+    service::ServiceError,
 };
 
 /// Adds a parcel to a zone.
@@ -25,14 +24,14 @@ pub async fn create(
     zone_id: Uuid,
     mut data: ParcelData,
 ) -> Result<Parcel, ServiceError> {
-    require(ctx, EDITORS)?;
+    require(ctx, REGISTRY_EDITORS)?;
     let txn = db::begin_write(db).await?;
     let zone = db::zones::find(&txn, zone_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("zone", zone_id))?;
     data.normalize();
     check(&zone, &data)?;
-    let parcel = match db::parcels::insert(&txn, Uuid::now_v7(), zone_id, &data, Utc::now()).await {
+    let parcel = match db::parcels::insert(&txn, Uuid::now_v7(), zone_id, &data, ctx.now).await {
         Ok(p) => p,
         Err(e) if db::is_unique_violation(&e) => return Err(duplicate_lot(&zone, &data.lot_code)),
         Err(e) => return Err(e.into()),
@@ -41,6 +40,15 @@ pub async fn create(
     txn.commit().await?;
     tracing::info!(parcel.id = %parcel.id, "parcel created");
     Ok(parcel)
+}
+
+/// The parcel of a zone with this lot code, if any.
+pub async fn find_by_lot(
+    db: &DatabaseConnection,
+    zone_id: Uuid,
+    lot_code: &str,
+) -> Result<Option<Parcel>, ServiceError> {
+    Ok(db::parcels::find_by_lot(db, zone_id, lot_code).await?)
 }
 
 /// One parcel.
@@ -74,7 +82,7 @@ pub async fn update(
     precondition: &Precondition,
     patch: ParcelPatch,
 ) -> Result<Parcel, ServiceError> {
-    require(ctx, EDITORS)?;
+    require(ctx, REGISTRY_EDITORS)?;
     let txn = db::begin_write(db).await?;
     let current = db::parcels::find(&txn, id)
         .await?
@@ -90,7 +98,7 @@ pub async fn update(
     if data == current.data {
         return Ok(current);
     }
-    match db::parcels::update(&txn, id, current.version, &data, Utc::now()).await {
+    match db::parcels::update(&txn, id, current.version, &data, ctx.now).await {
         Ok(true) => {}
         Ok(false) => {
             return Err(ServiceError::PreconditionFailed {
@@ -108,9 +116,6 @@ pub async fn update(
     tracing::info!(parcel.version = parcel.version, "parcel updated");
     Ok(parcel)
 }
-
-/// Who may change parcels.
-const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
 
 /// The parcel as recorded in the audit log.
 fn parcel_json(p: &Parcel) -> serde_json::Value {

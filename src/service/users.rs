@@ -15,12 +15,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    db::{self, audit::NewEvent, users::User},
+    db::{self, audit::NewEvent},
     domain::{
         FieldViolation, Violations,
-        auth::{Actor, Context, Role},
+        auth::{ADMINS, Actor, Context, Role, User},
     },
-    error::ServiceError,
+    service::ServiceError,
 };
 
 /// Failed sign-ins after which the account is locked.
@@ -182,7 +182,7 @@ pub async fn create(
     ctx: &Context,
     mut new: NewUser,
 ) -> Result<User, ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     new.username = new.username.trim().to_ascii_lowercase();
     new.display_name = crate::domain::text::clean(&new.display_name);
     // Printed in capitals on certificates (Decree 30/2020).
@@ -204,7 +204,7 @@ pub async fn create(
             signing_title: new.signing_title.as_deref(),
             signing_capacity: new.signing_capacity.as_deref(),
         },
-        Utc::now(),
+        ctx.now,
     )
     .await
     {
@@ -243,6 +243,7 @@ pub async fn create(
 pub async fn bootstrap(
     db: &DatabaseConnection,
     password: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<Option<String>, ServiceError> {
     if db::users::count(db).await? > 0 {
         return Ok(None);
@@ -251,7 +252,7 @@ pub async fn bootstrap(
     let password = password.unwrap_or_else(generate_password);
     let result = create(
         db,
-        &Context::system("bootstrap"),
+        &Context::system("bootstrap", now),
         NewUser {
             username: "admin".to_owned(),
             display_name: "Quản trị hệ thống (Administrator)".to_owned(),
@@ -277,7 +278,7 @@ pub async fn list(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<super::Page<User>, ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     let rows = db::users::list(db, after, limit + 1).await?;
     Ok(super::Page::from_overfetch(rows, limit, |u| u.id))
 }
@@ -289,7 +290,7 @@ pub async fn set_disabled(
     id: Uuid,
     disabled: bool,
 ) -> Result<User, ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     if disabled && ctx.actor.id() == Some(id.to_string()) {
         return Err(ServiceError::Conflict {
             detail: "you cannot disable your own account".to_owned(),
@@ -303,7 +304,7 @@ pub async fn set_disabled(
         .ok_or_else(|| ServiceError::not_found("user", id))?;
     let mut after = before.clone();
     after.disabled = disabled;
-    let now = Utc::now();
+    let now = ctx.now;
     db::users::update(&txn, &after, None, now).await?;
     if disabled {
         db::users::revoke_all_sessions(&txn, id, now).await?;
@@ -338,7 +339,7 @@ pub async fn reset_password(
     id: Uuid,
     password: String,
 ) -> Result<User, ServiceError> {
-    require(ctx, &[Role::Admin])?;
+    require(ctx, ADMINS)?;
     let mut v = Violations::default();
     check_password(&password, &mut v);
     super::finish(v)?;
@@ -349,7 +350,7 @@ pub async fn reset_password(
         .ok_or_else(|| ServiceError::not_found("user", id))?;
     user.failed_logins = 0;
     user.locked_until = None;
-    let now = Utc::now();
+    let now = ctx.now;
     db::users::update(&txn, &user, Some(&hash), now).await?;
     db::users::revoke_all_sessions(&txn, id, now).await?;
     db::audit::append(
@@ -371,6 +372,18 @@ pub async fn reset_password(
     Ok(user)
 }
 
+/// The account with this login name, if any.
+pub async fn find_by_username(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<User>, ServiceError> {
+    Ok(
+        db::users::credentials(db, &username.trim().to_ascii_lowercase())
+            .await?
+            .map(|c| c.user),
+    )
+}
+
 /// Signs in. Wrong username and wrong password get the same answer, after the same work; repeated
 /// failures slow down, then lock the account for a while.
 pub async fn login(
@@ -379,10 +392,10 @@ pub async fn login(
     password: &str,
     ttl: Duration,
     request_id: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<Session, ServiceError> {
     let refused = || ServiceError::Unauthorized("wrong username or password".to_owned());
     let username = username.trim().to_ascii_lowercase();
-    let now = Utc::now();
     let Some(creds) = db::users::credentials(db, &username).await? else {
         // Spend the same effort as a real check, so timing does not reveal which usernames exist.
         let _ = verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await;
@@ -417,6 +430,7 @@ pub async fn login(
                 &Context {
                     actor: Actor::system("sign-in"),
                     request_id: request_id.clone(),
+                    now,
                 },
                 NewEvent {
                     action: if locked_until.is_some() {
@@ -453,6 +467,7 @@ pub async fn login(
             roles: user.roles.clone(),
         },
         request_id,
+        now,
     };
     let txn = db::begin_write(db).await?;
     if user.failed_logins != 0 || user.locked_until.is_some() {
@@ -486,7 +501,7 @@ pub async fn logout(
     token: &str,
 ) -> Result<(), ServiceError> {
     let txn = db::begin_write(db).await?;
-    if db::users::revoke_session(&txn, &token_hash(token), Utc::now()).await? {
+    if db::users::revoke_session(&txn, &token_hash(token), ctx.now).await? {
         db::audit::append(
             &txn,
             ctx,
@@ -508,8 +523,9 @@ pub async fn logout(
 pub async fn authenticate(
     db: &DatabaseConnection,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<User>, ServiceError> {
-    Ok(db::users::session_user(db, &token_hash(token), Utc::now()).await?)
+    Ok(db::users::session_user(db, &token_hash(token), now).await?)
 }
 
 /// Refuses unless the actor holds one of the roles.

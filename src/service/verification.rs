@@ -11,7 +11,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, RwLock},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +20,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::{AppState, clock::SharedClock};
 use crate::{
     db::{
         self,
@@ -29,8 +30,9 @@ use crate::{
         certificate::{CertificateStatus, KeyStatus},
         verification::{PdfVerdict, Rejection, Verdict},
     },
-    error::ServiceError,
+    service::ServiceError,
     signing::{
+        bundle,
         pades::{self, VerifyError},
         seal::{self, KeyId, SealError},
     },
@@ -41,18 +43,27 @@ pub const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The public parts of the signing keys, by id. A key id is a hash of the public key, so an
 /// entry never goes stale; statuses are not kept here but read with each certificate.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct KeyRing {
     inner: Arc<RwLock<Ring>>,
+    clock: SharedClock,
 }
 
 #[derive(Default)]
 struct Ring {
     keys: HashMap<KeyId, VerifyingKey>,
-    loaded_at: Option<Instant>,
+    loaded_at: Option<Duration>,
 }
 
 impl KeyRing {
+    /// An empty ring that times its reloads with `clock`.
+    pub fn new(clock: SharedClock) -> Self {
+        Self {
+            inner: Arc::default(),
+            clock,
+        }
+    }
+
     /// Loads every registered key.
     pub async fn load(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let records = db::signing_keys::list(db).await?;
@@ -70,7 +81,7 @@ impl KeyRing {
         }
         let mut ring = self.inner.write().unwrap_or_else(|e| e.into_inner());
         ring.keys.extend(keys);
-        ring.loaded_at = Some(Instant::now());
+        ring.loaded_at = Some(self.clock.elapsed());
         Ok(())
     }
 
@@ -85,13 +96,14 @@ impl KeyRing {
     async fn reload_if_due(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
         {
             let mut ring = self.inner.write().unwrap_or_else(|e| e.into_inner());
+            let now = self.clock.elapsed();
             if ring
                 .loaded_at
-                .is_some_and(|at| at.elapsed() < KEY_RELOAD_INTERVAL)
+                .is_some_and(|at| now.saturating_sub(at) < KEY_RELOAD_INTERVAL)
             {
                 return Ok(false);
             }
-            ring.loaded_at = Some(Instant::now());
+            ring.loaded_at = Some(now);
         }
         self.load(db).await?;
         Ok(true)
@@ -195,24 +207,22 @@ pub struct SealCheck {
 }
 
 impl SealCheck {
-    fn rejected(rejection: Rejection, key: Option<KeyFacts>) -> Self {
+    fn rejected(rejection: Rejection, key: Option<KeyFacts>, now: DateTime<Utc>) -> Self {
         Self {
             verdict: Verdict::NotGenuine,
             rejection: Some(rejection),
             certificate: None,
             key,
-            checked_at: Utc::now(),
+            checked_at: now,
         }
     }
 }
 
 /// Checks a seal (any letter case) and, when the registry issued it, reads its status now.
 #[tracing::instrument(skip_all)]
-pub async fn check_seal(
-    db: &DatabaseConnection,
-    keys: &KeyRing,
-    text: &str,
-) -> Result<SealCheck, ServiceError> {
+pub async fn check_seal(state: &AppState, text: &str) -> Result<SealCheck, ServiceError> {
+    let (db, keys) = (&state.db, &state.keys);
+    let now = state.clock.now();
     let opened = match seal::open(text, |id| keys.get(id)) {
         Err(SealError::UnknownKey) => {
             // A key registered since the last load (another instance's new key) is found after
@@ -233,11 +243,13 @@ pub async fn check_seal(
     let opened = match opened {
         Ok(opened) => opened,
         Err(SealError::Malformed | SealError::UnsupportedFormat | SealError::Unsealable(_)) => {
-            return Ok(SealCheck::rejected(Rejection::Malformed, None));
+            return Ok(SealCheck::rejected(Rejection::Malformed, None, now));
         }
-        Err(SealError::UnknownKey) => return Ok(SealCheck::rejected(Rejection::UnknownKey, None)),
+        Err(SealError::UnknownKey) => {
+            return Ok(SealCheck::rejected(Rejection::UnknownKey, None, now));
+        }
         Err(SealError::BadSignature) => {
-            return Ok(SealCheck::rejected(Rejection::BadSignature, None));
+            return Ok(SealCheck::rejected(Rejection::BadSignature, None, now));
         }
     };
     let canonical = text.trim().to_ascii_uppercase();
@@ -247,18 +259,22 @@ pub async fn check_seal(
     let Some(row) = row else {
         // Signed by a registry key, yet never issued: a stolen key or a restored database.
         tracing::warn!(key.id = %opened.key_id.to_hex(), "a validly signed seal is not registered");
-        return Ok(SealCheck::rejected(Rejection::NotRegistered, None));
+        return Ok(SealCheck::rejected(Rejection::NotRegistered, None, now));
     };
     let (facts, key) = facts_of(row)?;
     let Some(verdict) = Verdict::of_status(facts.status) else {
-        return Ok(SealCheck::rejected(Rejection::NotRegistered, Some(key)));
+        return Ok(SealCheck::rejected(
+            Rejection::NotRegistered,
+            Some(key),
+            now,
+        ));
     };
     Ok(SealCheck {
         verdict,
         rejection: None,
         certificate: Some(facts),
         key: Some(key),
-        checked_at: Utc::now(),
+        checked_at: now,
     })
 }
 
@@ -284,7 +300,7 @@ pub struct PdfCheck {
 }
 
 impl PdfCheck {
-    fn new(verdict: PdfVerdict, detail: &'static str) -> Self {
+    fn new(verdict: PdfVerdict, detail: &'static str, now: DateTime<Utc>) -> Self {
         Self {
             verdict,
             detail,
@@ -293,7 +309,7 @@ impl PdfCheck {
             key: None,
             certificate: None,
             status_verdict: None,
-            checked_at: Utc::now(),
+            checked_at: now,
         }
     }
 }
@@ -305,11 +321,9 @@ const HEADER_WINDOW: usize = 1024;
 /// the file's SHA-256 against the certificates issued. Not a PDF, or a signature that cannot be
 /// parsed, is a validation error; every other outcome is a verdict.
 #[tracing::instrument(skip_all, fields(pdf.len = pdf.len()))]
-pub async fn check_pdf(
-    db: &DatabaseConnection,
-    keys: &KeyRing,
-    pdf: Vec<u8>,
-) -> Result<PdfCheck, ServiceError> {
+pub async fn check_pdf(state: &AppState, pdf: Vec<u8>) -> Result<PdfCheck, ServiceError> {
+    let (db, keys) = (&state.db, &state.keys);
+    let now = state.clock.now();
     let head = &pdf[..pdf.len().min(HEADER_WINDOW)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(ServiceError::invalid(
@@ -331,6 +345,7 @@ pub async fn check_pdf(
             return Ok(PdfCheck::new(
                 PdfVerdict::NotSignedByUs,
                 "the PDF carries no signature",
+                now,
             ));
         }
         Err(VerifyError::Malformed(why)) => {
@@ -344,12 +359,14 @@ pub async fn check_pdf(
             return Ok(PdfCheck::new(
                 PdfVerdict::Modified,
                 "the signature does not match the content: the file was changed after signing",
+                now,
             ));
         }
         Err(VerifyError::NotCoveringWholeFile) => {
             return Ok(PdfCheck::new(
                 PdfVerdict::Modified,
                 "the signature does not cover the whole file",
+                now,
             ));
         }
     };
@@ -363,7 +380,7 @@ pub async fn check_pdf(
         .first()
         .and_then(|c| VerifyingKey::from_public_key_der(&der_spki(c)?).ok());
     let check = |verdict, detail| {
-        let mut c = PdfCheck::new(verdict, detail);
+        let mut c = PdfCheck::new(verdict, detail, now);
         c.signer.clone_from(&signer);
         c.signed_at = sig.signing_time;
         c
@@ -519,4 +536,43 @@ fn facts_of(row: RegisteredCertificate) -> Result<(CertificateFacts, KeyFacts), 
         compromised_at: row.key_compromised_at,
     };
     Ok((facts, key))
+}
+
+/// The signed status bundle for offline verifiers: every issued version that is not in force,
+/// dated now, usable for `max_age_hours`, signed with this instance's issuing key. Unavailable
+/// when that key is not active and valid in the registry: a verifier would rightly refuse a
+/// bundle signed with a retired or compromised key.
+pub async fn status_bundle(state: &AppState) -> Result<bundle::SignedBundle, ServiceError> {
+    let (db, issuer) = (&state.db, &state.issuer);
+    let max_age_hours = state.policy.status_bundle_max_age_hours;
+    // Dated before the list is read: a change committed meanwhile is then listed early, never
+    // missed (absent from the list means "in force at generated_at").
+    let now = state.clock.now();
+    let generated_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    if let Some(why) = super::keys::unusable(db, &issuer.key_id_hex(), now).await? {
+        return Err(ServiceError::Unavailable(why));
+    }
+    let entries = db::certificates::not_in_force(db)
+        .await?
+        .into_iter()
+        .map(|r| bundle::StatusEntry {
+            project_code: r.project_code,
+            version: u32::try_from(r.version_no).unwrap_or(0),
+            status: r.status.as_str().to_owned(),
+            reason: r.status_reason,
+            effective_on: r.status_effective_on,
+            superseded_by_version: r.superseded_by_version.and_then(|v| u32::try_from(v).ok()),
+        })
+        .collect();
+    let status = bundle::StatusBundle {
+        format: bundle::FORMAT_V1,
+        issuer: issuer.issuing_body().name,
+        generated_at,
+        expires_at: generated_at + chrono::Duration::hours(i64::from(max_age_hours)),
+        entries,
+    };
+    let issuer = issuer.clone();
+    tokio::task::spawn_blocking(move || bundle::sign(&status, issuer.identity().signing_key()))
+        .await
+        .map_err(|e| ServiceError::Unexpected(Box::new(e)))
 }

@@ -1,19 +1,18 @@
 //! Zone use cases.
 
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::users::require;
 use super::{Page, Precondition, finish};
 use crate::{
-    db::{self, zones::ZoneFilter},
+    db,
     domain::{
         FieldViolation, Violations,
-        auth::{Context, Role},
-        zone::{Zone, ZoneData, ZonePatch},
+        auth::{Context, REGISTRY_EDITORS},
+        zone::{Zone, ZoneData, ZoneFilter, ZonePatch},
     },
-    error::ServiceError,
+    service::ServiceError,
 };
 
 /// Registers a new zone.
@@ -23,14 +22,14 @@ pub async fn create(
     ctx: &Context,
     mut data: ZoneData,
 ) -> Result<Zone, ServiceError> {
-    require(ctx, EDITORS)?;
+    require(ctx, REGISTRY_EDITORS)?;
     data.normalize();
     let mut v = Violations::default();
     v.extend_from(data.check());
     finish(v)?;
     let txn = db::begin_write(db).await?;
     check_parent(&txn, None, &data).await?;
-    let zone = match db::zones::insert(&txn, Uuid::now_v7(), &data, Utc::now()).await {
+    let zone = match db::zones::insert(&txn, Uuid::now_v7(), &data, ctx.now).await {
         Ok(z) => z,
         Err(e) if db::is_unique_violation(&e) => return Err(duplicate_code(&data.code)),
         Err(e) => return Err(e.into()),
@@ -46,6 +45,14 @@ pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Zone, ServiceError
     db::zones::find(db, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("zone", id))
+}
+
+/// The zone with this code, if any.
+pub async fn find_by_code(
+    db: &DatabaseConnection,
+    code: &str,
+) -> Result<Option<Zone>, ServiceError> {
+    Ok(db::zones::find_by_code(db, code).await?)
 }
 
 /// A page of zones.
@@ -68,7 +75,7 @@ pub async fn update(
     precondition: &Precondition,
     patch: ZonePatch,
 ) -> Result<Zone, ServiceError> {
-    require(ctx, EDITORS)?;
+    require(ctx, REGISTRY_EDITORS)?;
     let txn = db::begin_write(db).await?;
     let current = db::zones::find(&txn, id)
         .await?
@@ -103,7 +110,7 @@ pub async fn update(
     if data == current.data {
         return Ok(current);
     }
-    match db::zones::update(&txn, id, current.version, &data, Utc::now()).await {
+    match db::zones::update(&txn, id, current.version, &data, ctx.now).await {
         Ok(true) => {}
         Ok(false) => {
             return Err(ServiceError::PreconditionFailed {
@@ -160,9 +167,6 @@ async fn check_parent(
         Some(_) => Ok(()),
     }
 }
-
-/// Who may change zones.
-const EDITORS: &[Role] = &[Role::Officer, Role::Admin];
 
 /// The zone as recorded in the audit log.
 fn zone_json(z: &Zone) -> serde_json::Value {

@@ -368,6 +368,64 @@ fn parse_chain_pem(text: &[u8]) -> Result<Vec<Certificate>, KeyError> {
 }
 
 /// Loads a signing identity from a PEM private key (PKCS#8 or SEC1, ECDSA P-256) and a PEM
+/// Where the instance's signing key and its certificate chain come from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// Generated on first start in `dir` (a development CA and key); what it signs says
+    /// "development key".
+    Development {
+        /// The folder of the development keys.
+        dir: PathBuf,
+    },
+    /// A PEM private key and its certificate chain, leaf first.
+    Pem {
+        /// The key file.
+        key: PathBuf,
+        /// The chain file.
+        chain: PathBuf,
+    },
+    /// A PKCS#12 file and its password.
+    Pkcs12 {
+        /// The file.
+        file: PathBuf,
+        /// Its password; never printed.
+        password: String,
+    },
+}
+
+impl KeySource {
+    /// Loads the identity (generating the development one on first use).
+    pub fn load(&self) -> Result<SigningIdentity, KeyError> {
+        match self {
+            Self::Development { dir } => load_or_generate_development(dir),
+            Self::Pem { key, chain } => load_pem(key, chain),
+            Self::Pkcs12 { file, password } => load_pkcs12(file, password),
+        }
+    }
+}
+
+/// The folder of the development keys under a data folder.
+pub fn development_key_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("keys")
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Development { dir } => f.debug_struct("Development").field("dir", dir).finish(),
+            Self::Pem { key, chain } => f
+                .debug_struct("Pem")
+                .field("key", key)
+                .field("chain", chain)
+                .finish(),
+            Self::Pkcs12 { file, .. } => f
+                .debug_struct("Pkcs12")
+                .field("file", file)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 /// certificate chain (signing certificate first, then its issuers).
 pub fn load_pem(key_path: &Path, chain_path: &Path) -> Result<SigningIdentity, KeyError> {
     let key_text = fs::read_to_string(key_path).map_err(io_error("read", key_path))?;

@@ -219,10 +219,7 @@ pub fn open(
     })
 }
 
-/// The verification URL a QR code opens: `{base}/v/{SEAL}`.
-pub fn verification_url(public_base_url: &str, seal: &str) -> String {
-    format!("{}/v/{seal}", public_base_url.trim_end_matches('/'))
-}
+pub use crate::domain::verification::verification_url;
 
 /// The QR code of a URL at error correction M; the encoder picks the smallest version and puts the
 /// upper-case seal in alphanumeric mode.

@@ -12,16 +12,16 @@ use poem::{
 };
 
 use crate::{
-    api::verify::{cache_control, version_label},
-    certificate::render::format::{group_thousands, vietnam_offset},
     domain::{
         certificate::{CertificateStatus, KeyStatus},
-        verification::{PdfVerdict, Rejection, Verdict},
+        format::{group_thousands, version_label},
+        time::vietnam,
+        verification::{PdfVerdict, Rejection, Verdict, cache_control, verification_url},
     },
-    error::ServiceError,
-    service::verification::{self, PdfCheck, SealCheck},
-    signing::seal,
-    startup::AppState,
+    service::{
+        AppState, ServiceError,
+        verification::{self, PdfCheck, SealCheck},
+    },
 };
 
 /// Mounts the public pages on `route`: `/v/{seal}`, and `/V/{seal}` for scanners that upper-case
@@ -57,7 +57,7 @@ fn index(state: &AppState, en: bool, message: Option<&'static str>) -> IndexPage
         en,
         toggle: toggle("/v/", en),
         development: state.issuer.is_development(),
-        limit_kb: state.settings.max_body_bytes / 1024,
+        limit_kb: state.policy.max_body_bytes / 1024,
         message,
     }
 }
@@ -175,7 +175,7 @@ async fn pdf_page(
         });
     };
     let development = state.issuer.is_development();
-    match verification::check_pdf(&state.db, &state.keys, pdf).await {
+    match verification::check_pdf(&state, pdf).await {
         Ok(check) => html(
             StatusCode::OK,
             &PdfPage::new(&check, en, development),
@@ -290,12 +290,12 @@ async fn verify_page(
     let en = english(uri.query());
     let self_path = uri.path().to_owned();
     let development = state.issuer.is_development();
-    match verification::check_seal(&state.db, &state.keys, &seal_text).await {
+    match verification::check_seal(&state, &seal_text).await {
         Ok(check) => {
             let page = VerifyPage::new(&check, en, &self_path, development, |s| {
-                seal::verification_url("", s)
+                verification_url("", s)
             });
-            html(StatusCode::OK, &page, cache_control(&check))
+            html(StatusCode::OK, &page, cache_control(check.verdict))
         }
         Err(e) => {
             // Log the cause once; the person sees "could not check", never "not genuine".
@@ -395,7 +395,7 @@ fn date(d: Option<NaiveDate>) -> String {
 }
 
 fn time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&vietnam_offset())
+    t.with_timezone(&vietnam())
         .format("%H:%M %d/%m/%Y (GMT+7)")
         .to_string()
 }

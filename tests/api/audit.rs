@@ -1,21 +1,10 @@
-use reqwest::Method;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, test_settings_for};
 
 async fn verify(app: &TestApp) -> Value {
-    app.send_as(
-        Some(&app.admin_token),
-        Method::GET,
-        "/api/v1/audit/verify",
-        None,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap()
+    app.as_admin().get_json("/api/v1/audit/verify").await
 }
 
 #[tokio::test]
@@ -36,17 +25,9 @@ async fn every_mutation_leaves_an_event_with_actor_before_after_and_request_id()
     assert_eq!(resp.status(), 200);
 
     let events: Value = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::GET,
-            &format!("/api/v1/audit?entity_type=zone&entity_id={id}"),
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .as_admin()
+        .get_json(&format!("/api/v1/audit?entity_type=zone&entity_id={id}"))
+        .await;
     let items = events["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     let update = &items[0];
@@ -101,17 +82,9 @@ async fn tampering_with_one_row_is_named_by_the_api_and_the_cli() {
 
     // Someone with database access rewrites history: the event that created KCN-B.
     let target: Value = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::GET,
-            "/api/v1/audit?entity_type=zone&limit=200",
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .as_admin()
+        .get_json("/api/v1/audit?entity_type=zone&limit=200")
+        .await;
     let b_event = target["items"]
         .as_array()
         .unwrap()

@@ -1,4 +1,4 @@
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -11,13 +11,8 @@ async fn anonymous_writes_get_401_and_change_nothing() {
     app.create_zone("KCN-NDH").await;
     let before = app.snapshot().await;
     let resp = app
-        .send_as(
-            None,
-            Method::POST,
-            "/api/v1/zones",
-            Some(&zone_body("KCN-X")),
-            None,
-        )
+        .anonymous()
+        .post("/api/v1/zones", &zone_body("KCN-X"))
         .await;
     assert_eq!(
         resp.headers()["www-authenticate"],
@@ -32,13 +27,8 @@ async fn anonymous_writes_get_401_and_change_nothing() {
         "{problem}"
     );
     let resp = app
-        .send_as(
-            Some("irs_forged"),
-            Method::POST,
-            "/api/v1/zones",
-            Some(&zone_body("KCN-X")),
-            None,
-        )
+        .as_user("irs_forged")
+        .post("/api/v1/zones", &zone_body("KCN-X"))
         .await;
     assert_problem(resp, 401, "unauthorized").await;
     assert_eq!(app.snapshot().await, before);
@@ -52,30 +42,15 @@ async fn a_role_without_the_right_gets_403_and_changes_nothing() {
     let before = app.snapshot().await;
     for token in [&clerk, &approver] {
         let resp = app
-            .send_as(
-                Some(token),
-                Method::POST,
-                "/api/v1/zones",
-                Some(&zone_body("KCN-X")),
-                None,
-            )
+            .as_user(token)
+            .post("/api/v1/zones", &zone_body("KCN-X"))
             .await;
         assert_problem(resp, 403, "forbidden").await;
         // Validation is not even reached: an invalid body gets the same 403.
-        let resp = app
-            .send_as(
-                Some(token),
-                Method::POST,
-                "/api/v1/zones",
-                Some(&json!({})),
-                None,
-            )
-            .await;
+        let resp = app.as_user(token).post("/api/v1/zones", &json!({})).await;
         assert_problem(resp, 403, "forbidden").await;
     }
-    let resp = app
-        .send_as(Some(&app.token), Method::GET, "/api/v1/users", None, None)
-        .await;
+    let resp = app.as_officer().get("/api/v1/users").await;
     assert_problem(resp, 403, "forbidden").await;
     assert_eq!(app.snapshot().await, before);
 }
@@ -88,15 +63,7 @@ async fn login_me_and_logout() {
     assert_eq!(me["roles"], json!(["officer"]));
     assert!(me.get("password_hash").is_none() && me.get("password").is_none());
 
-    let resp = app
-        .send_as(
-            Some(&app.token),
-            Method::POST,
-            "/api/v1/auth/logout",
-            None,
-            None,
-        )
-        .await;
+    let resp = app.as_officer().post_empty("/api/v1/auth/logout").await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert_problem(app.get("/api/v1/me").await, 401, "unauthorized").await;
 }
@@ -105,22 +72,18 @@ async fn login_me_and_logout() {
 async fn wrong_passwords_and_unknown_users_get_the_same_401() {
     let app = TestApp::spawn().await;
     let wrong = app
-        .send_as(
-            None,
-            Method::POST,
+        .anonymous()
+        .post(
             "/api/v1/auth/login",
-            Some(&json!({"username": "officer", "password": "nope-nope-nope"})),
-            None,
+            &json!({"username": "officer", "password": "nope-nope-nope"}),
         )
         .await;
     let a = assert_problem(wrong, 401, "unauthorized").await;
     let unknown = app
-        .send_as(
-            None,
-            Method::POST,
+        .anonymous()
+        .post(
             "/api/v1/auth/login",
-            Some(&json!({"username": "ghost", "password": "nope-nope-nope"})),
-            None,
+            &json!({"username": "ghost", "password": "nope-nope-nope"}),
         )
         .await;
     let b = assert_problem(unknown, 401, "unauthorized").await;
@@ -133,23 +96,16 @@ async fn repeated_failures_lock_the_account_until_an_admin_resets_it() {
     let user = app.create_user("clerk2", &["clerk"]).await;
     let bad = json!({"username": "clerk2", "password": "wrong-password-x"});
     for _ in 0..5 {
-        let resp = app
-            .send_as(None, Method::POST, "/api/v1/auth/login", Some(&bad), None)
-            .await;
+        let resp = app.anonymous().post("/api/v1/auth/login", &bad).await;
         assert_eq!(resp.status(), 401);
     }
     // Each refusal and the lock-out are on the record.
     let events: Value = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::GET,
-            &format!(
-                "/api/v1/audit?entity_type=user&entity_id={}",
-                user["id"].as_str().unwrap()
-            ),
-            None,
-            None,
-        )
+        .as_admin()
+        .get(&format!(
+            "/api/v1/audit?entity_type=user&entity_id={}",
+            user["id"].as_str().unwrap()
+        ))
         .await
         .json()
         .await
@@ -172,9 +128,7 @@ async fn repeated_failures_lock_the_account_until_an_admin_resets_it() {
     );
     // Now even the right password is refused for a while.
     let good = json!({"username": "clerk2", "password": USER_PASSWORD});
-    let resp = app
-        .send_as(None, Method::POST, "/api/v1/auth/login", Some(&good), None)
-        .await;
+    let resp = app.anonymous().post("/api/v1/auth/login", &good).await;
     assert_problem(resp, 429, "too-many-requests").await;
 
     let path = format!(
@@ -182,13 +136,8 @@ async fn repeated_failures_lock_the_account_until_an_admin_resets_it() {
         user["id"].as_str().unwrap()
     );
     let resp = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::POST,
-            &path,
-            Some(&json!({"password": "a-brand-new-password"})),
-            None,
-        )
+        .as_admin()
+        .post(&path, &json!({"password": "a-brand-new-password"}))
         .await;
     assert_eq!(resp.status(), 200);
     app.login("clerk2", "a-brand-new-password").await;
@@ -199,18 +148,14 @@ async fn disabling_a_user_ends_their_sessions() {
     let app = TestApp::spawn().await;
     let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
     let path = format!("/api/v1/users/{}/disable", me["id"].as_str().unwrap());
-    let resp = app
-        .send_as(Some(&app.admin_token), Method::POST, &path, None, None)
-        .await;
+    let resp = app.as_admin().post_empty(&path).await;
     assert_eq!(resp.status(), 200);
     assert_problem(app.get("/api/v1/me").await, 401, "unauthorized").await;
     let resp = app
-        .send_as(
-            None,
-            Method::POST,
+        .anonymous()
+        .post(
             "/api/v1/auth/login",
-            Some(&json!({"username": "officer", "password": USER_PASSWORD})),
-            None,
+            &json!({"username": "officer", "password": USER_PASSWORD}),
         )
         .await;
     assert_problem(resp, 401, "unauthorized").await;
@@ -220,15 +165,7 @@ async fn disabling_a_user_ends_their_sessions() {
 async fn user_accounts_are_validated() {
     let app = TestApp::spawn().await;
     let body = json!({"username": "A B", "display_name": " ", "password": "short", "roles": []});
-    let resp = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::POST,
-            "/api/v1/users",
-            Some(&body),
-            None,
-        )
-        .await;
+    let resp = app.as_admin().post("/api/v1/users", &body).await;
     let problem = assert_problem(resp, 422, "validation").await;
     assert_eq!(
         error_fields(&problem),
@@ -240,15 +177,7 @@ async fn user_accounts_are_validated() {
         ]
     );
     let dup = json!({"username": "officer", "display_name": "X", "password": USER_PASSWORD, "roles": ["clerk"]});
-    let resp = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::POST,
-            "/api/v1/users",
-            Some(&dup),
-            None,
-        )
-        .await;
+    let resp = app.as_admin().post("/api/v1/users", &dup).await;
     let problem = assert_problem(resp, 409, "conflict").await;
     assert_eq!(error_fields(&problem), ["username:duplicate"]);
 }
@@ -258,25 +187,15 @@ async fn secrets_never_reach_responses_or_the_audit_log() {
     let app = TestApp::spawn().await;
     app.create_zone("KCN-NDH").await;
     let users = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::GET,
-            "/api/v1/users",
-            None,
-            None,
-        )
+        .as_admin()
+        .get("/api/v1/users")
         .await
         .text()
         .await
         .unwrap();
     let audit = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::GET,
-            "/api/v1/audit?limit=200",
-            None,
-            None,
-        )
+        .as_admin()
+        .get("/api/v1/audit?limit=200")
         .await
         .text()
         .await

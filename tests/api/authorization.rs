@@ -102,13 +102,7 @@ async fn every_operation_is_protected_as_declared() {
     let mut keys = Vec::new();
     for scope in ["registry:read", "stats:read"] {
         let resp = app
-            .send_as(
-                Some(&app.admin_token),
-                Method::POST,
-                "/api/v1/api-keys",
-                Some(&json!({"agency": "Cơ quan thử", "scopes": [scope], "rate_limit_per_minute": 10000})),
-                None,
-            )
+            .as_admin().post("/api/v1/api-keys", &json!({"agency": "Cơ quan thử", "scopes": [scope], "rate_limit_per_minute": 10000}))
             .await;
         let body: Value = resp.json().await.unwrap();
         keys.push((scope, body["secret"].as_str().unwrap().to_owned()));
@@ -144,7 +138,8 @@ async fn every_operation_is_protected_as_declared() {
                 None
             };
             let resp = app
-                .send_as(None, method.clone(), &url, b.as_ref(), Some("*"))
+                .anonymous()
+                .send(method.clone(), &url, b.as_ref(), Some("*"))
                 .await;
             let status = resp.status().as_u16();
             if access == Access::Public {
@@ -199,7 +194,8 @@ async fn every_operation_is_protected_as_declared() {
                 };
                 let b = if has_body { body(op_id, n) } else { None };
                 let resp = app
-                    .send_as(Some(token), method.clone(), &url, b.as_ref(), Some("*"))
+                    .as_user(token)
+                    .send(method.clone(), &url, b.as_ref(), Some("*"))
                     .await;
                 let status = resp.status().as_u16();
                 let allowed = match access {

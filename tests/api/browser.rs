@@ -508,12 +508,9 @@ async fn on_a_phone_each_verdict_reads_at_a_glance_in_its_colour_without_persona
     forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
     let forged = String::from_utf8(forged).unwrap();
     // Could not check: a second instance whose database is gone.
-    let state =
-        invest_registry::startup::AppState::connect(crate::helpers::test_settings_for(&app))
-            .await
-            .unwrap();
-    let gone = state.db.clone();
-    let (outage_addr, _outage) = invest_registry::startup::spawn(state).await.unwrap();
+    let second = app.second_instance().await;
+    let gone = second.state.db.clone();
+    let (outage_addr, _outage) = invest_registry::startup::spawn(second).await.unwrap();
     gone.close_by_ref().await.unwrap();
 
     let driver = Driver::start(&chromedriver);

@@ -300,14 +300,14 @@ async fn suspending_resuming_and_revoking_move_certificate_and_project_together(
         let app = &app;
         let approver = approver.clone();
         async move {
-            app.send_as(
-                Some(&approver),
-                Method::POST,
-                &format!("/api/v1/certificates/{cid}/{path}"),
-                body.as_ref(),
-                None,
-            )
-            .await
+            app.as_user(&approver)
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/certificates/{cid}/{path}"),
+                    body.as_ref(),
+                    None,
+                )
+                .await
         }
     };
     let project_status = || async {
@@ -348,12 +348,10 @@ async fn suspending_resuming_and_revoking_move_certificate_and_project_together(
 
     // An officer cannot revoke.
     let resp = app
-        .send_as(
-            Some(&app.token),
-            Method::POST,
+        .as_officer()
+        .post(
             &format!("/api/v1/certificates/{cid}/revoke"),
-            Some(&json!({"reason": "x"})),
-            None,
+            &json!({"reason": "x"}),
         )
         .await;
     assert_problem(resp, 403, "forbidden").await;
@@ -388,17 +386,11 @@ async fn suspending_resuming_and_revoking_move_certificate_and_project_together(
 
     // Every step is in the audit log, with who did it.
     let events: Value = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::GET,
-            &format!("/api/v1/audit?entity_type=certificate&entity_id={cid}&limit=200"),
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .as_admin()
+        .get_json(&format!(
+            "/api/v1/audit?entity_type=certificate&entity_id={cid}&limit=200"
+        ))
+        .await;
     let mut actions: Vec<&str> = events["items"]
         .as_array()
         .unwrap()
@@ -457,13 +449,8 @@ async fn four_eyes_roles_and_signing_titles_are_enforced() {
 
     // Approvers do not draft; officers do not approve.
     let resp = app
-        .send_as(
-            Some(&approver),
-            Method::POST,
-            &format!("/api/v1/projects/{pid}/certificates"),
-            Some(&json!({})),
-            None,
-        )
+        .as_user(&approver)
+        .post(&format!("/api/v1/projects/{pid}/certificates"), &json!({}))
         .await;
     assert_problem(resp, 403, "forbidden").await;
     let d = json_of(draft(&app, pid).await, StatusCode::CREATED).await;
@@ -474,46 +461,29 @@ async fn four_eyes_roles_and_signing_titles_are_enforced() {
     // Someone holding both roles cannot approve their own draft.
     let body = json!({"username": "both", "display_name": "Lê Hai Vai", "password": crate::helpers::USER_PASSWORD,
         "roles": ["officer", "approver"], "signing_title": "PHÓ TRƯỞNG BAN"});
-    let resp = app
-        .send_as(
-            Some(&app.admin_token),
-            Method::POST,
-            "/api/v1/users",
-            Some(&body),
-            None,
-        )
-        .await;
+    let resp = app.as_admin().post("/api/v1/users", &body).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let both = app.login("both", crate::helpers::USER_PASSWORD).await;
     let resp = app
-        .send_as(
-            Some(&app.token),
-            Method::POST,
+        .as_officer()
+        .post(
             &format!("/api/v1/certificates/{did}/reject"),
-            Some(&json!({"reason": "x"})),
-            None,
+            &json!({"reason": "x"}),
         )
         .await;
     assert_problem(resp, 403, "forbidden").await;
     let resp = app
-        .send_as(
-            Some(&approver),
-            Method::POST,
+        .as_user(&approver)
+        .post(
             &format!("/api/v1/certificates/{did}/reject"),
-            Some(&json!({"reason": "Thiếu thông tin tiến độ góp vốn"})),
-            None,
+            &json!({"reason": "Thiếu thông tin tiến độ góp vốn"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let mine = json_of(
-        app.send_as(
-            Some(&both),
-            Method::POST,
-            &format!("/api/v1/projects/{pid}/certificates"),
-            Some(&json!({})),
-            None,
-        )
-        .await,
+        app.as_user(&both)
+            .post(&format!("/api/v1/projects/{pid}/certificates"), &json!({}))
+            .await,
         StatusCode::CREATED,
     )
     .await;
@@ -905,7 +875,8 @@ async fn refused_certificate_actions_answer_problems_and_change_nothing() {
         ),
     ] {
         let resp = app
-            .send_as(Some(token), method.clone(), &path, body.as_ref(), None)
+            .as_user(token)
+            .send(method.clone(), &path, body.as_ref(), None)
             .await;
         let got = resp.status().as_u16();
         let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
@@ -972,9 +943,9 @@ async fn signing_keys_are_public_and_a_retired_or_compromised_key_is_handled() {
 
     // Retired: what it signed stays valid, but it signs nothing new.
     let key_id = c["key_id"].as_str().unwrap();
-    service::certificates::set_key_status(
+    service::keys::set_status(
         &app.db,
-        &Context::system("test"),
+        &Context::system("test", app.now()),
         key_id,
         KeyStatus::Retired,
         None,
@@ -999,9 +970,9 @@ async fn signing_keys_are_public_and_a_retired_or_compromised_key_is_handled() {
     assert!(p["detail"].as_str().unwrap().contains("signing key"), "{p}");
 
     // Compromised flags every certificate it signed, and stays compromised.
-    service::certificates::set_key_status(
+    service::keys::set_status(
         &app.db,
-        &Context::system("test"),
+        &Context::system("test", app.now()),
         key_id,
         KeyStatus::Compromised,
         Some("lộ khóa".into()),
@@ -1018,9 +989,9 @@ async fn signing_keys_are_public_and_a_retired_or_compromised_key_is_handled() {
         .await
         .unwrap();
     assert_eq!(got["key_status"], "compromised");
-    let again = service::certificates::set_key_status(
+    let again = service::keys::set_status(
         &app.db,
-        &Context::system("test"),
+        &Context::system("test", app.now()),
         key_id,
         KeyStatus::Active,
         None,
@@ -1050,12 +1021,10 @@ async fn a_draft_made_stale_by_a_registry_change_is_not_issued() {
     );
     // Rejected and drafted again, it states the land and is issued.
     let resp = app
-        .send_as(
-            Some(&approver),
-            Method::POST,
+        .as_user(&approver)
+        .post(
             &format!("/api/v1/certificates/{}/reject", d["id"].as_str().unwrap()),
-            Some(&json!({"reason": "Cập nhật diện tích đất thuê"})),
-            None,
+            &json!({"reason": "Cập nhật diện tích đất thuê"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -1079,14 +1048,12 @@ async fn a_bilingual_certificate_prints_english_after_the_vietnamese() {
     let approver = app.approver_token("bilingual-approver").await;
     let pid = project["id"].as_str().unwrap();
     let d = json_of(
-        app.send_as(
-            Some(&app.token),
-            Method::POST,
-            &format!("/api/v1/projects/{pid}/certificates"),
-            Some(&json!({"bilingual": true})),
-            None,
-        )
-        .await,
+        app.as_officer()
+            .post(
+                &format!("/api/v1/projects/{pid}/certificates"),
+                &json!({"bilingual": true}),
+            )
+            .await,
         StatusCode::CREATED,
     )
     .await;
@@ -1131,27 +1098,20 @@ async fn two_instances_suspending_the_same_certificate_at_once_suspend_it_once()
     let cid = c["id"].as_str().unwrap();
     let path = format!("/api/v1/certificates/{cid}/suspend");
     let body = json!({"reason": "Thông báo tạm ngừng số 7/TB"});
-    let suspend = |app: &'static str| {
-        let inst = if app == "a" { &a } else { &b };
-        inst.send_as(Some(&approver), Method::POST, &path, Some(&body), None)
-    };
-    let (r1, r2) = tokio::join!(suspend("a"), suspend("b"));
+    let (r1, r2) = tokio::join!(
+        a.as_user(&approver).post(&path, &body),
+        b.as_user(&approver).post(&path, &body)
+    );
     let mut statuses = [r1.status().as_u16(), r2.status().as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409]);
     // One suspension in the audit log, not two.
     let events: Value = a
-        .send_as(
-            Some(&a.admin_token),
-            Method::GET,
-            &format!("/api/v1/audit?entity_type=certificate&entity_id={cid}&limit=200"),
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .as_user(&a.admin_token)
+        .get_json(&format!(
+            "/api/v1/audit?entity_type=certificate&entity_id={cid}&limit=200"
+        ))
+        .await;
     let suspensions = events["items"]
         .as_array()
         .unwrap()

@@ -5,9 +5,8 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn the_demo_loads_the_quang_tri_zones_once() {
     let app = TestApp::spawn().await;
-    let first = invest_registry::demo::load(&app.db, &crate::helpers::test_settings_for(&app))
-        .await
-        .unwrap();
+    let demo = app.second_instance().await;
+    let first = invest_registry::demo::load(&demo.state).await.unwrap();
     assert_eq!(
         (
             first.zones_created,
@@ -16,9 +15,7 @@ async fn the_demo_loads_the_quang_tri_zones_once() {
         ),
         (9, 0, 4)
     );
-    let again = invest_registry::demo::load(&app.db, &crate::helpers::test_settings_for(&app))
-        .await
-        .unwrap();
+    let again = invest_registry::demo::load(&demo.state).await.unwrap();
     assert_eq!(
         (
             again.zones_created,

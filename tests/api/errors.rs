@@ -217,7 +217,8 @@ async fn actions_on_rows_that_do_not_exist_get_404_and_change_nothing() {
     ];
     for (token, method, path, body) in cases {
         let resp = app
-            .send_as(token, method.clone(), &path, body.as_ref(), Some("*"))
+            .caller(token)
+            .send(method.clone(), &path, body.as_ref(), Some("*"))
             .await;
         assert_eq!(resp.status(), 404, "{method} {path}");
         crate::helpers::assert_problem(resp, 404, "not-found").await;
@@ -228,40 +229,10 @@ async fn actions_on_rows_that_do_not_exist_get_404_and_change_nothing() {
 #[tokio::test]
 async fn an_admin_cannot_disable_their_own_account() {
     let app = TestApp::spawn().await;
-    let me: serde_json::Value = app
-        .send_as(
-            Some(&app.admin_token),
-            reqwest::Method::GET,
-            "/api/v1/me",
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.as_admin().get_json("/api/v1/me").await;
     let path = format!("/api/v1/users/{}/disable", me["id"].as_str().unwrap());
-    let resp = app
-        .send_as(
-            Some(&app.admin_token),
-            reqwest::Method::POST,
-            &path,
-            None,
-            None,
-        )
-        .await;
+    let resp = app.as_admin().post_empty(&path).await;
     crate::helpers::assert_problem(resp, 409, "conflict").await;
-    let still: serde_json::Value = app
-        .send_as(
-            Some(&app.admin_token),
-            reqwest::Method::GET,
-            "/api/v1/me",
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let still: serde_json::Value = app.as_admin().get_json("/api/v1/me").await;
     assert_eq!(still["disabled"], false);
 }

@@ -1,8 +1,12 @@
 //! The test harness: a fresh app and database per test.
 
-use std::{collections::HashMap, net::SocketAddr};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
-use invest_registry::{config::Settings, startup};
+use invest_registry::{
+    config::Settings,
+    service::clock::ManualClock,
+    startup::{self, Application},
+};
 use reqwest::{Method, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 use serde_json::{Value, json};
@@ -39,14 +43,12 @@ impl TestDb {
                 TestDb::Sqlite { dir, url }
             }
             Some(admin_url) => {
+                let template = migrated_template(&admin_url).await;
                 let name = format!("ir_test_{}", uuid::Uuid::now_v7().simple());
                 let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
                     panic!("{PG_VAR} is set but PostgreSQL does not answer: {e}")
                 });
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create test database");
+                clone_database(&admin, &template, &name).await;
                 admin.close().await.ok();
                 let url = with_database(&admin_url, &name);
                 TestDb::Postgres {
@@ -103,6 +105,95 @@ impl Drop for TestDb {
     }
 }
 
+/// The name of the migrated template database of this schema: the same for every test process
+/// of the same migrations, so it is made once and then only cloned.
+fn template_name() -> String {
+    use migration::MigratorTrait;
+    use sha2::Digest;
+    let mut names = String::new();
+    for m in migration::Migrator::migrations() {
+        names.push_str(m.name());
+        names.push('\n');
+    }
+    let digest = sha2::Sha256::digest(names.as_bytes());
+    format!("ir_template_{}", hex::encode(&digest[..8]))
+}
+
+/// A migrated database every test database is cloned from (`CREATE DATABASE ... TEMPLATE`),
+/// instead of running every migration once per test. Made once per schema; concurrent test
+/// processes make it under an advisory lock.
+async fn migrated_template(admin_url: &str) -> String {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let admin = Database::connect(admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("{PG_VAR} is set but PostgreSQL does not answer: {e}"));
+            // One session makes the template; others wait on the lock, then find it made.
+            admin
+                .execute_unprepared("SELECT pg_advisory_lock(7140713)")
+                .await
+                .expect("template lock");
+            let exists = admin
+                .query_one_raw(sea_orm::Statement::from_string(
+                    DatabaseBackend::Postgres,
+                    format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+                ))
+                .await
+                .expect("look for the template")
+                .is_some();
+            if !exists {
+                let building = format!("{name}_building");
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{building}\""))
+                    .await
+                    .expect("drop a half-made template");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{building}\""))
+                    .await
+                    .expect("create the template");
+                let conn = Database::connect(&with_database(admin_url, &building))
+                    .await
+                    .expect("connect to the template");
+                invest_registry::db::migrate_up(&conn)
+                    .await
+                    .expect("migrate the template");
+                conn.close().await.ok();
+                // Renamed only once whole, so a crash midway never leaves a broken template.
+                admin
+                    .execute_unprepared(&format!(
+                        "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+                    ))
+                    .await
+                    .expect("publish the template");
+            }
+            admin
+                .execute_unprepared("SELECT pg_advisory_unlock(7140713)")
+                .await
+                .ok();
+            admin.close().await.ok();
+            name
+        })
+        .await
+        .clone()
+}
+
+/// Creates `name` as a copy of `template`. PostgreSQL refuses while another session is copying
+/// the same template at that instant, so a refusal is retried.
+async fn clone_database(admin: &DatabaseConnection, template: &str, name: &str) {
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    for attempt in 0..50 {
+        match admin.execute_unprepared(&sql).await {
+            Ok(_) => return,
+            Err(e) if attempt < 49 && e.to_string().contains("being accessed by other users") => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("create test database from the template: {e}"),
+        }
+    }
+}
+
 fn with_database(url: &str, name: &str) -> String {
     let mut u = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
     u.set_path(&format!("/{name}"));
@@ -126,6 +217,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// HTTP client.
     pub client: reqwest::Client,
+    /// The app's clock: it stands still until a test moves it, and siblings share it.
+    pub clock: Arc<ManualClock>,
     handle: tokio::task::JoinHandle<()>,
     /// Settings this app was started with on top of [`test_settings`]; siblings get them too.
     extra: Vec<(String, String)>,
@@ -173,45 +266,99 @@ impl TestApp {
     /// A fresh app on a fresh database, with some settings changed, e.g.
     /// `TestApp::spawn_with(&[("PUBLIC_RATE_LIMIT_PER_MINUTE", "6")])`.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
-        let test_db = std::sync::Arc::new(TestDb::create().await);
+        let test_db = Arc::new(TestDb::create().await);
         let extra = extra
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Self::start(test_db, extra).await
-    }
-
-    /// A second instance sharing this one's database (and settings), as behind a load balancer.
-    pub async fn sibling(&self) -> Self {
-        let mut app = Self::start_server(self.test_db.clone(), self.extra.clone()).await;
-        app.admin_token = self.admin_token.clone();
-        app.token = self.token.clone();
-        app
-    }
-
-    async fn start(test_db: std::sync::Arc<TestDb>, extra: Vec<(String, String)>) -> Self {
-        let mut app = Self::start_server(test_db, extra).await;
+        let mut app = Self::start_server(test_db, extra, ManualClock::starting_now()).await;
         app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
         app.create_user("officer", &["officer"]).await;
         app.token = app.login("officer", USER_PASSWORD).await;
         app
     }
 
-    async fn start_server(test_db: std::sync::Arc<TestDb>, extra: Vec<(String, String)>) -> Self {
-        let state = startup::AppState::connect(test_settings_with(&test_db, &extra))
+    /// A second instance sharing this one's database, settings and clock, as behind a load
+    /// balancer.
+    pub async fn sibling(&self) -> Self {
+        let mut app =
+            Self::start_server(self.test_db.clone(), self.extra.clone(), self.clock.clone()).await;
+        app.admin_token = self.admin_token.clone();
+        app.token = self.token.clone();
+        app
+    }
+
+    /// Another instance on this one's database and clock, not yet serving, for tests that
+    /// need its state or want to break it (close its pool) before it serves.
+    pub async fn second_instance(&self) -> Application {
+        Application::build_with_clock(test_settings_for(self), self.clock.clone())
             .await
-            .expect("app connects and migrates");
-        let db = state.db.clone();
-        let (addr, handle) = startup::spawn(state).await.expect("app listens");
+            .expect("second instance connects")
+    }
+
+    async fn start_server(
+        test_db: Arc<TestDb>,
+        extra: Vec<(String, String)>,
+        clock: Arc<ManualClock>,
+    ) -> Self {
+        let application =
+            Application::build_with_clock(test_settings_with(&test_db, &extra), clock.clone())
+                .await
+                .expect("app connects and migrates");
+        let db = application.state.db.clone();
+        let (addr, handle) = startup::spawn(application).await.expect("app listens");
         Self {
             admin_token: String::new(),
             token: String::new(),
             addr,
             db,
             client: reqwest::Client::new(),
+            clock,
             handle,
             extra,
             test_db,
+        }
+    }
+
+    /// The app's time now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use invest_registry::service::clock::Clock;
+        self.clock.now()
+    }
+
+    /// Moves the app's time (and its siblings') forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Requests with the bootstrap admin's token.
+    pub fn as_admin(&self) -> Caller<'_> {
+        self.as_user(&self.admin_token)
+    }
+
+    /// Requests with the default officer's token.
+    pub fn as_officer(&self) -> Caller<'_> {
+        self.as_user(&self.token)
+    }
+
+    /// Requests with a bearer token.
+    pub fn as_user<'a>(&'a self, token: &'a str) -> Caller<'a> {
+        Caller {
+            app: self,
+            token: Some(token),
+        }
+    }
+
+    /// Requests with a bearer token, or without credentials.
+    pub fn caller<'a>(&'a self, token: Option<&'a str>) -> Caller<'a> {
+        Caller { app: self, token }
+    }
+
+    /// Requests without credentials.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: None,
         }
     }
 
@@ -233,9 +380,7 @@ impl TestApp {
     /// Signs in, returns the bearer token; panics unless 200.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let body = json!({"username": username, "password": password});
-        let resp = self
-            .send_as(None, Method::POST, "/api/v1/auth/login", Some(&body), None)
-            .await;
+        let resp = self.anonymous().post("/api/v1/auth/login", &body).await;
         assert_eq!(resp.status(), StatusCode::OK, "login {username}");
         let body: Value = resp.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()
@@ -249,15 +394,7 @@ impl TestApp {
             "password": USER_PASSWORD,
             "roles": roles,
         });
-        let resp = self
-            .send_as(
-                Some(&self.admin_token),
-                Method::POST,
-                "/api/v1/users",
-                Some(&body),
-                None,
-            )
-            .await;
+        let resp = self.as_admin().post("/api/v1/users", &body).await;
         assert_eq!(resp.status(), StatusCode::CREATED, "create user {username}");
         resp.json().await.unwrap()
     }
@@ -273,15 +410,7 @@ impl TestApp {
             "signing_title": "Phó Trưởng ban",
             "signing_capacity": "KT. Trưởng ban",
         });
-        let resp = self
-            .send_as(
-                Some(&self.admin_token),
-                Method::POST,
-                "/api/v1/users",
-                Some(&body),
-                None,
-            )
-            .await;
+        let resp = self.as_admin().post("/api/v1/users", &body).await;
         assert_eq!(
             resp.status(),
             StatusCode::CREATED,
@@ -296,51 +425,24 @@ impl TestApp {
         self.login(username, USER_PASSWORD).await
     }
 
-    /// Any request, with an optional bearer token, JSON body and If-Match.
-    pub async fn send_as(
-        &self,
-        token: Option<&str>,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        if_match: Option<&str>,
-    ) -> Response {
-        let mut req = self.client.request(method, self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        if let Some(tag) = if_match {
-            req = req.header("If-Match", tag);
-        }
-        req.send().await.expect("request")
-    }
-
     /// A request builder carrying the officer's token.
     pub fn authed(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, self.url(path))
-            .bearer_auth(&self.token)
+        self.as_officer().request(method, path)
     }
 
     /// GET a path as the officer.
     pub async fn get(&self, path: &str) -> Response {
-        self.send_as(Some(&self.token), Method::GET, path, None, None)
-            .await
+        self.as_officer().get(path).await
     }
 
     /// POST a JSON body as the officer.
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.send_as(Some(&self.token), Method::POST, path, Some(body), None)
-            .await
+        self.as_officer().post(path, body).await
     }
 
     /// PATCH a JSON body with an optional If-Match, as the officer.
     pub async fn patch(&self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
-        self.send_as(Some(&self.token), Method::PATCH, path, Some(body), if_match)
-            .await
+        self.as_officer().patch(path, if_match, body).await
     }
 
     /// Creates a zone from `zone_body(code)`, returns its JSON.
@@ -397,6 +499,71 @@ impl TestApp {
             parcels.push(p);
         }
         json!({"zones": zones, "parcels": parcels})
+    }
+}
+
+/// Requests to one app as one caller: `app.as_admin().get_json("/api/v1/users")`.
+#[derive(Clone, Copy)]
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<&'a str>,
+}
+
+impl<'a> Caller<'a> {
+    /// A request builder with this caller's credentials.
+    pub fn request(self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.app.client.request(method, self.app.url(path));
+        match self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    /// Any request, with an optional JSON body and `If-Match`.
+    pub async fn send(
+        self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Response {
+        let mut req = self.request(method, path);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// GET.
+    pub async fn get(self, path: &str) -> Response {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    /// GET, asserting 200, and the JSON body.
+    pub async fn get_json(self, path: &str) -> Value {
+        let resp = self.get(path).await;
+        let status = resp.status();
+        let body = resp.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        serde_json::from_str(&body).expect("JSON body")
+    }
+
+    /// POST a JSON body.
+    pub async fn post(self, path: &str, body: &Value) -> Response {
+        self.send(Method::POST, path, Some(body), None).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(self, path: &str) -> Response {
+        self.send(Method::POST, path, None, None).await
+    }
+
+    /// PATCH a JSON body with an optional `If-Match`.
+    pub async fn patch(self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
+        self.send(Method::PATCH, path, Some(body), if_match).await
     }
 }
 
@@ -574,14 +741,12 @@ impl TestApp {
         status: &str,
         reason: Option<&str>,
     ) -> Response {
-        self.send_as(
-            Some(approver),
-            Method::POST,
-            &format!("/api/v1/projects/{project_id}/status"),
-            Some(&json!({"status": status, "reason": reason})),
-            None,
-        )
-        .await
+        self.as_user(approver)
+            .post(
+                &format!("/api/v1/projects/{project_id}/status"),
+                &json!({"status": status, "reason": reason}),
+            )
+            .await
     }
 
     /// Everything a client can see of investors, projects and leases.

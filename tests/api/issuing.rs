@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -53,26 +53,19 @@ pub async fn lease(app: &TestApp, project: &Value, parcel: &Value) {
 
 /// Drafts the project's next certificate as the default officer.
 pub async fn draft(app: &TestApp, project_id: &str) -> reqwest::Response {
-    app.send_as(
-        Some(&app.token),
-        Method::POST,
-        &format!("/api/v1/projects/{project_id}/certificates"),
-        Some(&json!({"dossier_received_on": "2026-11-20"})),
-        None,
-    )
-    .await
+    app.as_officer()
+        .post(
+            &format!("/api/v1/projects/{project_id}/certificates"),
+            &json!({"dossier_received_on": "2026-11-20"}),
+        )
+        .await
 }
 
 /// Approves a draft with an approver's token.
 pub async fn approve(app: &TestApp, approver: &str, cert_id: &str) -> reqwest::Response {
-    app.send_as(
-        Some(approver),
-        Method::POST,
-        &format!("/api/v1/certificates/{cert_id}/approve"),
-        None,
-        None,
-    )
-    .await
+    app.as_user(approver)
+        .post_empty(&format!("/api/v1/certificates/{cert_id}/approve"))
+        .await
 }
 
 /// Asserts the status and parses the JSON body.
@@ -120,13 +113,8 @@ pub async fn pdf_bytes(app: &TestApp, cert_id: &str) -> Vec<u8> {
 pub async fn act(app: &TestApp, approver: &str, cert: &Value, action: &str, body: Value) -> Value {
     let id = cert["id"].as_str().unwrap();
     let resp = app
-        .send_as(
-            Some(approver),
-            Method::POST,
-            &format!("/api/v1/certificates/{id}/{action}"),
-            Some(&body),
-            None,
-        )
+        .as_user(approver)
+        .post(&format!("/api/v1/certificates/{id}/{action}"), &body)
         .await;
     json_of(resp, StatusCode::OK).await
 }

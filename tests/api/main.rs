@@ -1,6 +1,11 @@
 //! Integration tests: one binary, one module per resource. Each test starts the real app on its
 //! own database: SQLite by default, PostgreSQL when `TEST_DATABASE_URL` is set.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers unwrap what a test needs; a failure there is a failed test"
+)]
+
 mod api_keys;
 mod audit;
 mod auth;

@@ -41,8 +41,8 @@ async fn all_migrations_run_up_down_and_up_again() {
 async fn two_instances_starting_at_once_both_come_up() {
     let test_db = TestDb::create().await;
     let (a, b) = tokio::join!(
-        invest_registry::startup::AppState::connect(test_settings(&test_db)),
-        invest_registry::startup::AppState::connect(test_settings(&test_db)),
+        invest_registry::startup::Application::build(test_settings(&test_db)),
+        invest_registry::startup::Application::build(test_settings(&test_db)),
     );
     a.unwrap();
     b.unwrap();

@@ -6,7 +6,7 @@ use invest_registry::signing::{
     seal::KeyId,
 };
 use p256::{ecdsa::VerifyingKey, pkcs8::DecodePublicKey};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
@@ -50,12 +50,10 @@ async fn status_bundle(app: &TestApp) -> SignedBundle {
 /// Revokes a certificate as an approver.
 pub async fn revoke(app: &TestApp, approver: &str, cert_id: &str, reason: &str) {
     let resp = app
-        .send_as(
-            Some(approver),
-            Method::POST,
+        .as_user(approver)
+        .post(
             &format!("/api/v1/certificates/{cert_id}/revoke"),
-            Some(&json!({"reason": reason, "revoked_on": "2026-12-05"})),
-            None,
+            &json!({"reason": reason, "revoked_on": "2026-12-05"}),
         )
         .await;
     json_of(resp, StatusCode::OK).await;
@@ -121,9 +119,9 @@ async fn no_status_bundle_is_signed_while_the_signing_key_is_retired() {
     let app = TestApp::spawn().await;
     let keys = trust_keys(&app).await;
     let key_id = keys["keys"][0]["key_id"].as_str().unwrap().to_owned();
-    service::certificates::set_key_status(
+    service::keys::set_status(
         &app.db,
-        &Context::system("test"),
+        &Context::system("test", app.now()),
         &key_id,
         KeyStatus::Retired,
         None,

@@ -153,3 +153,123 @@ fn every_field_is_described_and_registry_schemas_carry_complete_examples() {
         );
     }
 }
+
+/// What an operation's shape lets it answer, whatever its service functions do: a status a
+/// request can meet must be declared, so no answer becomes an undocumented 500. Public
+/// operations (no security requirement) never answer 401 or 403.
+#[test]
+fn every_operation_declares_every_status_its_shape_makes_possible() {
+    let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
+    let mut missing = Vec::new();
+    let mut impossible = Vec::new();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for (method, op) in ops.as_object().unwrap() {
+            let declared: Vec<&str> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let security: Vec<String> = op["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_object())
+                .flat_map(|s| s.keys().cloned())
+                .collect();
+            let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+            let has = |name: &str, place: &str| {
+                params.iter().any(|p| p["name"] == name && p["in"] == place)
+            };
+            // Every operation: a malformed request, a failure, an outage.
+            let mut needed = vec!["400", "500", "503"];
+            if security.is_empty() {
+                for s in ["401", "403"] {
+                    if declared.contains(&s) && !(s == "401" && op["operationId"] == "login") {
+                        impossible.push(format!("{method} {path}: {s} (public operation)"));
+                    }
+                }
+            } else {
+                needed.extend(["401", "403"]);
+            }
+            if security.iter().any(|s| s == "AgencyAuth") {
+                needed.push("429");
+            }
+            if params.iter().any(|p| p["in"] == "path") && path != "/api/v1/verify/{seal}" {
+                needed.push("404");
+            }
+            // Operations whose body has no field rule beyond its JSON shape (a body that does
+            // not parse is a 400): sign-in.
+            let no_field_rules = op["operationId"] == "login";
+            if op["requestBody"].is_object() {
+                needed.extend(["413", "415"]);
+                if !no_field_rules {
+                    needed.push("422");
+                }
+            }
+            if has("If-Match", "header") {
+                needed.extend(["412", "428"]);
+            }
+            if has("Idempotency-Key", "header") {
+                needed.extend(["409", "422"]);
+            }
+            // Mutations can conflict with the state they find, except those that cannot fail
+            // on it: signing out (of a session already closed or not) and revoking an API key
+            // (revoking a revoked key answers it as it is).
+            let idempotent = ["logout", "revoke_api_key"]
+                .iter()
+                .any(|id| op["operationId"] == *id);
+            if method != "get" && !security.is_empty() && !idempotent {
+                needed.push("409");
+            }
+            for s in needed {
+                if !declared.contains(&s) {
+                    missing.push(format!("{method} {path}: {s}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty() && impossible.is_empty(),
+        "undeclared but possible: {missing:#?}\ndeclared but impossible: {impossible:#?}"
+    );
+}
+
+/// Every status a use case can fail with is one of the statuses the shared problem responses
+/// know, so the shape rules above cover what services return.
+#[test]
+fn every_service_error_has_a_documented_status() {
+    use invest_registry::{
+        api::problem::{KINDS, Problem},
+        service::ServiceError,
+    };
+    let errors = [
+        ServiceError::not_found("zone", "x"),
+        ServiceError::BadParameter {
+            name: "cursor",
+            message: "bad".into(),
+        },
+        ServiceError::invalid("f", "c", "m"),
+        ServiceError::conflict("c"),
+        ServiceError::Unauthorized("u".into()),
+        ServiceError::Forbidden("f".into()),
+        ServiceError::TooManyRequests { retry_after: 3 },
+        ServiceError::PreconditionRequired,
+        ServiceError::PreconditionFailed {
+            current: "\"2\"".into(),
+        },
+        ServiceError::DatabaseDown("down".into()),
+        ServiceError::Unavailable("key retired".into()),
+        ServiceError::Unexpected("bug".into()),
+    ];
+    let known: Vec<u16> = KINDS.iter().map(|(_, s, _)| *s).collect();
+    for e in errors {
+        let name = format!("{e:?}");
+        let p = Problem::from(e);
+        assert!(known.contains(&p.status), "{name} -> {}", p.status);
+        assert_ne!(p.kind, "about:blank", "{name}");
+    }
+}

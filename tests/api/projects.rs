@@ -390,13 +390,8 @@ async fn whoever_prepared_a_project_cannot_register_it_but_another_approver_can(
     let minh = app.user_token("minh", &["officer", "approver"]).await;
     let (a, _) = two_investors(&app).await;
     let resp = app
-        .send_as(
-            Some(&lan),
-            reqwest::Method::POST,
-            "/api/v1/projects",
-            Some(&project_body(&[&a], None)),
-            None,
-        )
+        .as_user(&lan)
+        .post("/api/v1/projects", &project_body(&[&a], None))
         .await;
     assert_eq!(resp.status(), 201);
     let p: Value = resp.json().await.unwrap();
@@ -417,12 +412,11 @@ async fn whoever_prepared_a_project_cannot_register_it_but_another_approver_can(
 
     // Minh edits the draft: now Minh prepared it too, and cannot register it either.
     let resp = app
-        .send_as(
-            Some(&minh),
-            reqwest::Method::PATCH,
+        .as_user(&minh)
+        .patch(
             &format!("/api/v1/projects/{id}"),
-            Some(&json!({"scale": "6 triệu sản phẩm/năm"})),
             Some("\"1\""),
+            &json!({"scale": "6 triệu sản phẩm/năm"}),
         )
         .await;
     assert_eq!(resp.status(), 200);

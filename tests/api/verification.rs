@@ -283,9 +283,9 @@ async fn a_retired_key_still_verifies_and_a_compromised_one_is_flagged() {
     let (_project, c, _approver) = issued(&app, "KCN-KEYSTATE").await;
     let seal = seal_of(&c);
     let key_id = c["key_id"].as_str().unwrap();
-    let system = Context::system("test");
+    let system = Context::system("test", app.now());
     let set = |status| {
-        service::certificates::set_key_status(
+        service::keys::set_status(
             &app.db,
             &system,
             key_id,
@@ -443,11 +443,9 @@ async fn an_outage_is_never_shown_as_not_genuine() {
     let (_project, c, _approver) = issued(&app, "KCN-OUTAGE").await;
     let seal = seal_of(&c);
     // A second instance whose database goes away.
-    let state = startup::AppState::connect(crate::helpers::test_settings_for(&app))
-        .await
-        .unwrap();
-    let db = state.db.clone();
-    let (addr, _handle) = startup::spawn(state).await.unwrap();
+    let second = app.second_instance().await;
+    let db = second.state.db.clone();
+    let (addr, _handle) = startup::spawn(second).await.unwrap();
     db.close_by_ref().await.unwrap();
 
     let resp = app
@@ -593,7 +591,7 @@ async fn a_key_another_instance_registered_later_is_found_after_one_reload() {
     // Another instance starts with a new key after this one loaded its key list.
     let dir = tempfile::tempdir().unwrap();
     let newcomer = keys::generate_development(dir.path(), "Second instance").unwrap();
-    invest_registry::startup::register_key(&app.db, &newcomer)
+    invest_registry::service::keys::register(&app.db, &newcomer, app.now())
         .await
         .unwrap();
     let facts = seal::SealFacts {
@@ -606,7 +604,7 @@ async fn a_key_another_instance_registered_later_is_found_after_one_reload() {
     let by_newcomer = seal::make(&facts, newcomer.signing_key()).unwrap();
     // Reloads are at most one per interval, so wait one out: then the new key is known, and
     // its (never issued) seal is refused as not registered, not as signed by an unknown key.
-    tokio::time::sleep(invest_registry::service::verification::KEY_RELOAD_INTERVAL).await;
+    app.advance(invest_registry::service::verification::KEY_RELOAD_INTERVAL);
     let (_, v) = verify(&app, &by_newcomer).await;
     assert_eq!(v["reason"], "not_registered", "{v}");
     // A stranger's key right after that reload is not looked up again.

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::tests_support::{pdftotext, renderer, tool};
 use super::{RenderOptions, RenderedPdf, Renderer};
-use crate::certificate::content::{CertificateContent, ObjectiveLine};
+use crate::domain::certificate::content::{CertificateContent, ObjectiveLine};
 
 /// Whitespace collapsed, so a phrase wrapped across lines still matches.
 fn squash(s: &str) -> String {

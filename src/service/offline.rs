@@ -20,8 +20,10 @@ use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::DecodePublicKey;
 use serde::{Deserialize, Serialize};
 
-use crate::certificate::render::format::{date_short, group_thousands, iso_vietnam};
-use crate::domain::certificate::vietnam_date;
+use crate::domain::{
+    format::{date_short, group_thousands},
+    time::{iso_vietnam, vietnam_date},
+};
 use crate::signing::{
     bundle::{self, SignedBundle},
     keys::{leaf_verifying_key, subject_common_name},

@@ -1,15 +1,13 @@
 //! Writing conventions of Vietnamese official documents: "1.250.000.000.000 đồng",
-//! "52.300 m²", "5,23 ha", "ngày 15 tháng 01 năm 2026", "15/01/2026", "33,33%".
+//! "52.300 m²", "5,23 ha", "15/01/2026", "33,33%", amounts in words, and the line a version
+//! carries under the title. Running-text dates ("ngày 15 tháng 01 năm 2026") are the
+//! certificate template's wording.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Utc};
+use chrono::NaiveDate;
 
-use crate::certificate::templates::{Template, fill};
+mod words;
 
-/// Asia/Ho_Chi_Minh: UTC+7, no daylight saving.
-pub fn vietnam_offset() -> FixedOffset {
-    // 7 h is always a valid offset; the fallback is never taken.
-    FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix())
-}
+pub use words::{capitalise, vnd_words};
 
 /// Digits grouped by thousands with ".": 1250000 → "1.250.000".
 pub fn group_thousands(n: i64) -> String {
@@ -68,42 +66,24 @@ pub fn percent_bp(bp: i64) -> String {
     format!("{}%", decimal(bp, 2))
 }
 
-/// Running-text date per the template: "ngày 15 tháng 01 năm 2026".
-pub fn date_long(t: &Template, d: NaiveDate) -> String {
-    fill(
-        &t.dates.long,
-        &[
-            ("d", &format!("{:02}", d.day())),
-            ("m", &format!("{:02}", d.month())),
-            ("y", &d.year().to_string()),
-        ],
-    )
-}
-
-/// A running-text date, or the template's placeholder ("ngày … tháng … năm …") when absent.
-pub fn date_long_or_placeholder(t: &Template, d: Option<NaiveDate>) -> String {
-    match d {
-        Some(d) => date_long(t, d),
-        None => t.dates.placeholder.clone(),
-    }
-}
-
 /// Table date: "15/01/2026".
 pub fn date_short(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-/// Signing time in ISO 8601 in Vietnam time: "2026-11-30T10:13:20+07:00".
-pub fn iso_vietnam(t: DateTime<Utc>) -> String {
-    t.with_timezone(&vietnam_offset())
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
+/// The line printed under a certificate's title for a version: 0 is the first issue, N the N-th
+/// change.
+pub fn version_label(version: u32) -> String {
+    if version == 0 {
+        "Chứng nhận lần đầu".to_owned()
+    } else {
+        format!("Chứng nhận thay đổi lần thứ {version}")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certificate::templates;
 
     #[test]
     fn money_has_dot_thousands() {
@@ -132,19 +112,10 @@ mod tests {
     }
 
     #[test]
-    fn dates_in_vietnamese() {
-        let t = templates::get("irc-2021").expect("template");
+    fn table_dates_and_version_lines() {
         let d = NaiveDate::from_ymd_opt(2026, 1, 15).expect("date");
-        assert_eq!(date_long(t, d), "ngày 15 tháng 01 năm 2026");
         assert_eq!(date_short(d), "15/01/2026");
-        assert_eq!(date_long_or_placeholder(t, None), "ngày … tháng … năm …");
-    }
-
-    #[test]
-    fn signing_time_is_vietnam_time() {
-        // 23:30 UTC is the next day in Vietnam.
-        let t = DateTime::from_timestamp(1_796_081_400, 0).expect("time");
-        assert_eq!(t.to_rfc3339(), "2026-11-30T23:30:00+00:00");
-        assert_eq!(iso_vietnam(t), "2026-12-01T06:30:00+07:00");
+        assert_eq!(version_label(0), "Chứng nhận lần đầu");
+        assert_eq!(version_label(3), "Chứng nhận thay đổi lần thứ 3");
     }
 }

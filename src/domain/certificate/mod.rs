@@ -1,7 +1,7 @@
 //! Certificate versions: their statuses, the signing keys' statuses, and how a project's registry
 //! data becomes the frozen content of a certificate.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -11,7 +11,9 @@ use super::{
     string_enum,
     zone::Zone,
 };
-use crate::certificate::content::{
+pub mod content;
+
+use self::content::{
     CONTENT_FORMAT, CapitalBlock, CertificateContent, ContributionLine, DocumentLine,
     IncentiveLine, InvestorBlock, IssuingBody, LandLine, LocationBlock, MilestoneLine,
     ObjectiveLine, PartyKind, ProjectBlock, RepresentativeLine,
@@ -54,16 +56,33 @@ string_enum! {
     }
 }
 
-/// Vietnam's time zone (UTC+7, no daylight saving): legal dates are dates there.
-pub fn vietnam() -> FixedOffset {
-    // 7 hours is within FixedOffset's range; the fallback is unreachable.
-    FixedOffset::east_opt(7 * 3600).unwrap_or(chrono::Offset::fix(&Utc))
-}
-
-/// The Vietnamese calendar date of an instant (a certificate signed at 23:30 UTC is dated the next
-/// day).
-pub fn vietnam_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&vietnam()).date_naive()
+/// A signing key's public record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Key id, hex.
+    pub key_id: String,
+    /// Status.
+    pub status: KeyStatus,
+    /// A generated development key.
+    pub development: bool,
+    /// The certificate's subject.
+    pub subject: String,
+    /// Validity start.
+    pub not_before: DateTime<Utc>,
+    /// Validity end.
+    pub not_after: DateTime<Utc>,
+    /// SPKI PEM.
+    pub public_key_pem: String,
+    /// Certificate chain PEM, leaf first.
+    pub chain_pem: String,
+    /// Why it was retired or marked compromised.
+    pub status_reason: Option<String>,
+    /// When retired.
+    pub retired_at: Option<DateTime<Utc>>,
+    /// When marked compromised.
+    pub compromised_at: Option<DateTime<Utc>>,
+    /// When first registered.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Names printed for nationalities; other codes print as the code.
@@ -350,6 +369,7 @@ pub struct Certificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::vietnam_date;
 
     #[test]
     fn a_certificate_signed_late_at_night_utc_is_dated_the_next_day_in_vietnam() {

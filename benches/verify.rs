@@ -150,7 +150,13 @@ fn row_json(row: Option<entity::certificate::Model>) -> poem::Result<Json<Value>
 /// The real application with the reference route beside it, behind the same edge middleware,
 /// so the two differ only in what their handlers do.
 fn bench_app(app: Application) -> impl Endpoint + 'static {
-    let edge = |ep| invest_registry::api::middleware::Edge::new(ep, app.settings.max_body_bytes);
+    let edge = |ep| {
+        invest_registry::api::middleware::Edge::new(
+            ep,
+            app.settings.max_body_bytes,
+            std::time::Duration::from_secs(app.settings.body_read_timeout_seconds),
+        )
+    };
     let row = edge(poem::get(row_by_id).data(app.state.db.clone()));
     let row_no_limit = edge(poem::get(row_by_id_no_limit).data(app.state.db.clone()));
     Route::new()

@@ -30,6 +30,22 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Seconds to let requests in flight finish on shutdown (`SHUTDOWN_GRACE_SECONDS`).
     pub shutdown_grace_seconds: u64,
+    /// Seconds a client has to send a request head, and an idle kept-alive connection is kept
+    /// (`HEADER_READ_TIMEOUT_SECONDS`).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request body (`BODY_READ_TIMEOUT_SECONDS`).
+    pub body_read_timeout_seconds: u64,
+    /// Connections one client may hold at once, 0 for no limit (`MAX_CONNECTIONS_PER_CLIENT`);
+    /// trusted proxies are not limited.
+    pub max_connections_per_client: usize,
+    /// Connections the server holds at once (`MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// Seconds a request waits for a database connection before it is answered 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_SECONDS`).
+    pub database_acquire_timeout_seconds: u64,
+    /// Sign-in attempts a minute one client may make (`LOGIN_RATE_LIMIT_PER_MINUTE`); 0 turns
+    /// the limit off.
+    pub login_rate_limit_per_minute: u32,
     /// Password of the first `admin` on an empty installation (`BOOTSTRAP_ADMIN_PASSWORD`);
     /// generated and printed once when absent. Never printed by `Debug`.
     pub bootstrap_admin_password: Option<String>,
@@ -117,6 +133,12 @@ const KNOWN: &[&str] = &[
     "PUBLIC_RATE_LIMIT_BURST",
     "TRUSTED_PROXIES",
     "STATUS_BUNDLE_MAX_AGE_HOURS",
+    "HEADER_READ_TIMEOUT_SECONDS",
+    "BODY_READ_TIMEOUT_SECONDS",
+    "MAX_CONNECTIONS_PER_CLIENT",
+    "MAX_CONNECTIONS",
+    "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+    "LOGIN_RATE_LIMIT_PER_MINUTE",
 ];
 
 impl Settings {
@@ -246,6 +268,48 @@ impl Settings {
             0,
             3600,
         )?;
+        let header_read_timeout_seconds = parse_number(
+            get("HEADER_READ_TIMEOUT_SECONDS"),
+            "HEADER_READ_TIMEOUT_SECONDS",
+            15,
+            1,
+            3600,
+        )?;
+        let body_read_timeout_seconds = parse_number(
+            get("BODY_READ_TIMEOUT_SECONDS"),
+            "BODY_READ_TIMEOUT_SECONDS",
+            30,
+            1,
+            3600,
+        )?;
+        let max_connections_per_client = parse_number(
+            get("MAX_CONNECTIONS_PER_CLIENT"),
+            "MAX_CONNECTIONS_PER_CLIENT",
+            64,
+            0,
+            1_000_000,
+        )?;
+        let max_connections = parse_number(
+            get("MAX_CONNECTIONS"),
+            "MAX_CONNECTIONS",
+            2048,
+            16,
+            1_000_000,
+        )?;
+        let database_acquire_timeout_seconds = parse_number(
+            get("DATABASE_ACQUIRE_TIMEOUT_SECONDS"),
+            "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+            3,
+            1,
+            600,
+        )?;
+        let login_rate_limit_per_minute = parse_number(
+            get("LOGIN_RATE_LIMIT_PER_MINUTE"),
+            "LOGIN_RATE_LIMIT_PER_MINUTE",
+            20,
+            0,
+            1_000_000,
+        )?;
         let bootstrap_admin_password = get("BOOTSTRAP_ADMIN_PASSWORD").map(str::to_owned);
         if let Some(p) = &bootstrap_admin_password
             && p.chars().count() < 12
@@ -373,6 +437,12 @@ impl Settings {
             max_body_bytes,
             database_max_connections,
             shutdown_grace_seconds,
+            header_read_timeout_seconds,
+            body_read_timeout_seconds,
+            max_connections_per_client,
+            max_connections,
+            database_acquire_timeout_seconds,
+            login_rate_limit_per_minute,
         })
     }
 

@@ -12,6 +12,7 @@ pub mod parcel;
 pub mod project;
 pub mod project_investor;
 pub mod session;
+pub mod sign_in_attempt;
 pub mod signing_key;
 pub mod user;
 pub mod zone;

@@ -11,6 +11,7 @@ mod m20261129_000004_investors_projects_leases;
 mod m20261129_000005_project_preparers;
 mod m20261130_000006_certificates;
 mod m20261201_000007_verification;
+mod m20261202_000008_sign_in_attempts;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_project_preparers::Migration),
             Box::new(m20261130_000006_certificates::Migration),
             Box::new(m20261201_000007_verification::Migration),
+            Box::new(m20261202_000008_sign_in_attempts::Migration),
         ]
     }
 }

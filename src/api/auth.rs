@@ -8,7 +8,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use uuid::Uuid;
 
 use super::{
-    ApiTags, problem::problem_responses, request_context::current_request_id, security::StaffAuth,
+    ApiTags, problem::problem_responses, rate_limit::ClientKey,
+    request_context::current_request_id, security::StaffAuth,
 };
 use crate::{
     domain::auth::{Role, User},
@@ -104,7 +105,7 @@ problem_responses! {
         401 Unauthorized "Wrong username or password, or the account is disabled.",
         413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
-        429 TooManyRequests "The account is locked after repeated failures; try again later.",
+        429 TooManyRequests "Too many attempts from this client (for this account, or in all); retry after `Retry-After` seconds.",
     }
 }
 
@@ -137,14 +138,20 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &poem::Request,
         body: Json<LoginRequest>,
     ) -> Result<LoginOk, LoginError> {
         let ttl = Duration::from_secs(state.policy.token_ttl_minutes * 60);
+        let client = req
+            .extensions()
+            .get::<ClientKey>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
         let session = service::users::login(
             &state.db,
             &body.0.username,
             &body.0.password,
             ttl,
+            &client,
             current_request_id(),
             state.clock.now(),
         )

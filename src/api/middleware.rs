@@ -1,12 +1,18 @@
-//! The edge every request passes: request id, structured request log, body size limit, and the
-//! catch-all that turns every framework error into problem+json.
+//! The edge every request passes: request id, structured request log, the request body read
+//! whole within a deadline and a size limit, text checked for characters that must never be
+//! stored, and the catch-all that turns every framework error into problem+json.
+//!
+//! Reading the body here, before any handler, means an answer given before the handler looks at
+//! the body (401, 403, 404) still leaves the connection clean for the next request; a body that
+//! is too large or too slow is refused with `Connection: close`, since the rest of it is never
+//! read.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use poem::{
     Endpoint, IntoResponse, Request, Response,
     error::{MethodNotAllowedError, NotFoundError, ReadBodyError},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
 };
 use poem_openapi::error::{ContentTypeError, ParseParamError, ParseRequestPayloadError};
 use tracing::Instrument;
@@ -15,65 +21,115 @@ use super::{
     problem::Problem,
     request_context::{self, REQUEST_ID_HEADER},
 };
+use crate::domain::{
+    FieldViolation,
+    text::{check_text, describe_forbidden, forbidden_char},
+};
+
+/// The longest request target (path and query) accepted, in bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values) a request may carry.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// The most headers a request may carry.
+pub const MAX_HEADERS: usize = 100;
+
+/// One operation of the spec: its path template, method and accepted body types.
+#[derive(Debug, Clone)]
+struct Operation {
+    template: Vec<String>,
+    method: String,
+    body_types: Vec<String>,
+}
 
 /// Wraps the whole application.
 pub struct Edge<E> {
     inner: E,
     max_body_bytes: usize,
-    /// Path templates of the spec with the methods each accepts, for `Allow` on 405 answers.
-    allow: Vec<(Vec<String>, String)>,
+    body_timeout: Duration,
+    /// Every operation of the spec, for `Allow` on 405 answers and the accepted body types on
+    /// 415 answers.
+    operations: Vec<Operation>,
 }
 
 impl<E> Edge<E> {
-    /// Wraps `inner`, refusing bodies above `max_body_bytes`.
-    pub fn new(inner: E, max_body_bytes: usize) -> Self {
+    /// Wraps `inner`, refusing bodies above `max_body_bytes` or slower than `body_timeout`.
+    pub fn new(inner: E, max_body_bytes: usize, body_timeout: Duration) -> Self {
         Self {
             inner,
             max_body_bytes,
-            allow: allowed_methods(),
+            body_timeout,
+            operations: operations(),
         }
     }
 
-    /// The `Allow` value for a path, from the spec's templates (`{id}` matches any segment).
-    fn allow_for(&self, path: &str) -> Option<&str> {
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        self.allow
-            .iter()
-            .find(|(template, _)| {
-                template.len() == segments.len()
-                    && template
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| t.starts_with('{') || t == s)
-            })
-            .map(|(_, methods)| methods.as_str())
+    /// The operations whose template matches a path (`{id}` matches any segment).
+    fn matching<'a>(&'a self, path: &str) -> impl Iterator<Item = &'a Operation> {
+        let segments: Vec<String> = path
+            .trim_end_matches('/')
+            .split('/')
+            .map(str::to_owned)
+            .collect();
+        self.operations.iter().filter(move |op| {
+            op.template.len() == segments.len()
+                && op
+                    .template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t.starts_with('{') || t == s)
+        })
+    }
+
+    /// The `Allow` value for a path.
+    fn allow_for(&self, path: &str) -> Option<String> {
+        let mut methods: Vec<String> = self.matching(path).map(|o| o.method.clone()).collect();
+        if methods.is_empty() {
+            return None;
+        }
+        if methods.iter().any(|m| m == "GET") {
+            methods.push("HEAD".to_owned());
+        }
+        Some(methods.join(", "))
+    }
+
+    /// The body types the operation at `path` and `method` accepts.
+    fn body_types_for(&self, path: &str, method: &Method) -> Vec<String> {
+        self.matching(path)
+            .filter(|o| o.method == method.as_str())
+            .flat_map(|o| o.body_types.clone())
+            .collect()
     }
 }
 
-fn allowed_methods() -> Vec<(Vec<String>, String)> {
+fn operations() -> Vec<Operation> {
     let spec: serde_json::Value =
         serde_json::from_str(&super::service().spec()).unwrap_or_default();
     let Some(paths) = spec["paths"].as_object() else {
         return Vec::new();
     };
-    paths
-        .iter()
-        .map(|(path, ops)| {
-            let template = path
-                .trim_end_matches('/')
-                .split('/')
-                .map(str::to_owned)
-                .collect();
-            let mut methods: Vec<String> = ops
+    let mut out = Vec::new();
+    for (path, ops) in paths {
+        let template: Vec<String> = path
+            .trim_end_matches('/')
+            .split('/')
+            .map(str::to_owned)
+            .collect();
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            let body_types = op["requestBody"]["content"]
                 .as_object()
-                .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
+                .map(|c| {
+                    c.keys()
+                        .map(|t| t.split(';').next().unwrap_or(t).trim().to_owned())
+                        .collect()
+                })
                 .unwrap_or_default();
-            if methods.iter().any(|m| m == "GET") {
-                methods.push("HEAD".to_owned());
-            }
-            (template, methods.join(", "))
-        })
-        .collect()
+            out.push(Operation {
+                template: template.clone(),
+                method: method.to_ascii_uppercase(),
+                body_types,
+            });
+        }
+    }
+    out
 }
 
 impl<E: Endpoint> Endpoint for Edge<E> {
@@ -106,7 +162,7 @@ impl<E: Endpoint> Endpoint for Edge<E> {
         );
         if resp.status() == StatusCode::METHOD_NOT_ALLOWED
             && let Some(allow) = self.allow_for(&path)
-            && let Ok(value) = HeaderValue::from_str(allow)
+            && let Ok(value) = HeaderValue::from_str(&allow)
         {
             resp.headers_mut().insert(header::ALLOW, value);
         }
@@ -139,38 +195,186 @@ impl<E: Endpoint> Endpoint for Edge<E> {
 
 impl<E: Endpoint> Edge<E> {
     async fn serve(&self, mut req: Request) -> Response {
+        if let Err(problem) = check_head(&req) {
+            return problem.into_poem_response();
+        }
+        match self.read_body(&mut req).await {
+            Err(resp) => return resp,
+            Ok(Some(bytes)) => {
+                let json = req
+                    .content_type()
+                    .is_some_and(|t| t.trim().starts_with("application/json"));
+                if json && let Err(problem) = check_json_text(&bytes) {
+                    return problem.into_poem_response();
+                }
+                req.set_body(bytes);
+            }
+            Ok(None) => {}
+        }
+        let path = req.uri().path().to_owned();
+        let method = req.method().clone();
+        match self.inner.call(req).await {
+            Ok(out) => out.into_response(),
+            Err(err) => {
+                let accepted = self.body_types_for(&path, &method);
+                problem_from_error(err, &accepted)
+            }
+        }
+    }
+
+    /// Reads the whole body before anything looks at it, within the size limit and the body
+    /// deadline; `None` when there is none. Refusals close the connection: the rest of the body
+    /// is never read.
+    async fn read_body(&self, req: &mut Request) -> Result<Option<bytes::Bytes>, Response> {
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
         match declared {
             Some(len) if len > self.max_body_bytes as u64 => {
-                return too_large(self.max_body_bytes).into_poem_response();
+                return Err(closing(too_large(self.max_body_bytes)));
             }
-            Some(_) => {}
-            // No length declared (chunked): read at most the limit before anything parses it.
-            None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
-                match req.take_body().into_bytes_limit(self.max_body_bytes).await {
-                    Ok(bytes) => req.set_body(bytes),
-                    Err(ReadBodyError::PayloadTooLarge) => {
-                        return too_large(self.max_body_bytes).into_poem_response();
-                    }
-                    Err(e) => {
-                        return Problem::new(
-                            "bad-request",
-                            format!("the request body could not be read: {e}"),
-                        )
-                        .into_poem_response();
-                    }
+            Some(0) => return Ok(None),
+            None if !chunked => return Ok(None),
+            _ => {}
+        }
+        let body = req.take_body();
+        match tokio::time::timeout(
+            self.body_timeout,
+            body.into_bytes_limit(self.max_body_bytes),
+        )
+        .await
+        {
+            Ok(Ok(bytes)) => Ok(Some(bytes)),
+            Ok(Err(ReadBodyError::PayloadTooLarge)) => Err(closing(too_large(self.max_body_bytes))),
+            Ok(Err(e)) => Err(closing(Problem::new(
+                "bad-request",
+                format!("the request body could not be read: {e}"),
+            ))),
+            Err(_) => Err(closing(Problem::new(
+                "request-timeout",
+                format!(
+                    "the request body did not arrive within {} seconds",
+                    self.body_timeout.as_secs()
+                ),
+            ))),
+        }
+    }
+}
+
+/// A refusal after which the connection is closed.
+fn closing(problem: Problem) -> Response {
+    let mut resp = problem.into_poem_response();
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// Refuses request heads the service will not process: a target or headers too large (the
+/// server accepts a little more than these, so the answer is a problem, not a bare status), and
+/// control, bidirectional or invisible characters in the path or the query.
+fn check_head(req: &Request) -> Result<(), Box<Problem>> {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Err(Box::new(Problem::new(
+            "uri-too-long",
+            format!("the request target is longer than {MAX_URI_BYTES} bytes"),
+        )));
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return Err(Box::new(Problem::new(
+            "header-fields-too-large",
+            format!(
+                "the request carries more than {MAX_HEADERS} headers or {MAX_HEADER_BYTES} bytes of them"
+            ),
+        )));
+    }
+    let decoded_path = percent_decode(req.uri().path());
+    if let Some(c) = forbidden_char(&decoded_path) {
+        return Err(Box::new(Problem::bad_parameter(
+            "path",
+            format!("must not contain {}", describe_forbidden(c)),
+        )));
+    }
+    if let Some(query) = req.uri().query() {
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            if let Some(c) = forbidden_char(&name).or_else(|| forbidden_char(&value)) {
+                return Err(Box::new(Problem::bad_parameter(
+                    &name,
+                    format!("must not contain {}", describe_forbidden(c)),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Percent-decodes a path for checking (invalid escapes stay as they are).
+fn percent_decode(path: &str) -> String {
+    url::form_urlencoded::parse(format!("p={}", path.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Refuses a JSON body holding text the service never stores (control, bidirectional or
+/// invisible characters; more than the longest text any field takes), naming every field at
+/// fault. A body that is not JSON at all is left to the operation, which answers 400.
+fn check_json_text(bytes: &[u8]) -> Result<(), Box<Problem>> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    let mut violations = Vec::new();
+    walk_text(&value, String::new(), &mut violations);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(Box::new(Problem::new(
+        "validation",
+        format!(
+            "{} field(s) are invalid; nothing was changed",
+            violations.len()
+        ),
+    )
+    .with_errors(violations)))
+}
+
+fn walk_text(value: &serde_json::Value, path: String, out: &mut Vec<FieldViolation>) {
+    match value {
+        serde_json::Value::String(s) => {
+            let field = if path.is_empty() { "body" } else { &path };
+            out.extend(check_text(field, s));
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_text(item, format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(members) => {
+            for (name, item) in members {
+                let field = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                if let Some(c) = forbidden_char(name) {
+                    out.push(FieldViolation::new(
+                        field.clone(),
+                        "forbidden_character",
+                        format!("the member name must not contain {}", describe_forbidden(c)),
+                    ));
                 }
+                walk_text(item, field, out);
             }
-            None => {}
         }
-        match self.inner.call(req).await {
-            Ok(out) => out.into_response(),
-            Err(err) => problem_from_error(err),
-        }
+        _ => {}
     }
 }
 
@@ -189,7 +393,7 @@ fn acceptable_request_id(v: &str) -> bool {
 }
 
 /// Every error that escaped a handler becomes problem+json; ours already are.
-fn problem_from_error(err: poem::Error) -> Response {
+fn problem_from_error(err: poem::Error, accepted: &[String]) -> Response {
     if err.is_from_response() {
         let resp = err.into_response();
         if is_problem(&resp) {
@@ -207,23 +411,24 @@ fn problem_from_error(err: poem::Error) -> Response {
             format!("the request body could not be read: {}", e.reason),
         )
     } else if let Some(e) = err.downcast_ref::<ContentTypeError>() {
-        let (status, detail) = match e {
-            ContentTypeError::NotSupported { content_type } => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!(
-                    "content type `{content_type}` is not accepted here; send application/json"
-                ),
-            ),
-            ContentTypeError::ExpectContentType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "a Content-Type header is required; send application/json".to_owned(),
-            ),
+        let send = if accepted.is_empty() {
+            "see the operation in /docs".to_owned()
+        } else {
+            format!("send {}", accepted.join(" or "))
         };
-        Problem::for_status(status, detail)
+        let detail = match e {
+            ContentTypeError::NotSupported { content_type } => {
+                format!("content type `{content_type}` is not accepted here; {send}")
+            }
+            ContentTypeError::ExpectContentType => {
+                format!("a Content-Type header is required; {send}")
+            }
+        };
+        Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail)
     } else if err.is::<poem_openapi::error::AuthorizationError>() {
         Problem::new(
             "unauthorized",
-            "sign in first: send `Authorization: Bearer <token>` with a token from POST /api/v1/auth/login",
+            "sign in first: send `Authorization: Bearer <token>` with a token from POST /api/v1/auth/login (agencies: their key in `X-Api-Key`)",
         )
     } else if err.is::<NotFoundError>() {
         Problem::new(

@@ -14,6 +14,9 @@ use poem_openapi::{
 use super::request_context::current_request_id;
 use crate::{domain::FieldViolation, service::ServiceError};
 
+/// `Retry-After` of an answer given while the database does not answer.
+pub const DATABASE_RETRY_SECONDS: u64 = 2;
+
 /// The problem media type.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -86,6 +89,11 @@ pub const KINDS: &[(&str, u16, &str)] = &[
         405,
         "Phương thức không được hỗ trợ (Method not allowed)",
     ),
+    (
+        "request-timeout",
+        408,
+        "Hết thời gian chờ dữ liệu gửi lên (Request timeout)",
+    ),
     ("conflict", 409, "Xung đột dữ liệu (Conflict)"),
     (
         "precondition-failed",
@@ -96,6 +104,11 @@ pub const KINDS: &[(&str, u16, &str)] = &[
         "payload-too-large",
         413,
         "Dữ liệu gửi lên quá lớn (Payload too large)",
+    ),
+    (
+        "uri-too-long",
+        414,
+        "Địa chỉ yêu cầu quá dài (URI too long)",
     ),
     (
         "unsupported-media-type",
@@ -116,6 +129,11 @@ pub const KINDS: &[(&str, u16, &str)] = &[
         "too-many-requests",
         429,
         "Quá nhiều yêu cầu (Too many requests)",
+    ),
+    (
+        "header-fields-too-large",
+        431,
+        "Phần đầu yêu cầu quá lớn (Request header fields too large)",
     ),
     ("internal", 500, "Lỗi hệ thống (Internal error)"),
     (
@@ -254,11 +272,14 @@ impl From<ServiceError> for Problem {
                 ),
             ),
             ServiceError::DatabaseDown(cause) => {
-                tracing::error!(error = %cause, error.debug = ?cause, "dependency unavailable");
+                tracing::error!(error = %cause, error.debug = ?cause, "database unavailable");
                 Problem::new(
                     "unavailable",
-                    "the registry cannot answer right now; this is not a verdict, try again in a minute",
+                    format!(
+                        "the registry's database cannot answer right now; nothing was changed and this is not a verdict on the request: try again in {DATABASE_RETRY_SECONDS} seconds"
+                    ),
                 )
+                .retry_after(DATABASE_RETRY_SECONDS)
             }
             ServiceError::Unavailable(detail) => Problem::new("unavailable", detail),
             ServiceError::Unexpected(cause) => {
@@ -299,8 +320,9 @@ impl IntoResponse for ProblemBody {
 }
 
 /// Declares an `ApiResponse` enum of problem responses for a group of operations: the statuses
-/// listed, and those every operation can return: 400 (malformed request), 500 (internal error)
-/// and 503 (the database does not answer, or the instance cannot do this now). A protected
+/// listed, and those every operation can return: 400 (malformed request), 408 (a body too slow),
+/// 500 (internal error) and 503 (the database does not answer, or the instance cannot do this
+/// now). A protected
 /// operation (the default) also returns 401 and 403; one marked `public` needs no credentials
 /// and never does. `tests/api/openapi.rs` walks every operation and fails when one leaves out a
 /// status its shape makes possible.
@@ -331,6 +353,9 @@ macro_rules! problem_responses {
                 #[oai(status = $astatus, content_type = "application/problem+json")]
                 $avariant($crate::api::problem::ProblemBody),
             )*
+            /// The request body did not arrive within the body deadline; the connection is closed.
+            #[oai(status = 408, content_type = "application/problem+json")]
+            RequestTimeout($crate::api::problem::ProblemBody),
             $(
                 #[doc = $doc]
                 #[oai(status = $status, content_type = "application/problem+json")]
@@ -349,6 +374,7 @@ macro_rules! problem_responses {
                 match p.status {
                     400 => Self::BadRequest($crate::api::problem::ProblemBody(p)),
                     $($astatus => Self::$avariant($crate::api::problem::ProblemBody(p)),)*
+                    408 => Self::RequestTimeout($crate::api::problem::ProblemBody(p)),
                     $($status => Self::$variant($crate::api::problem::ProblemBody(p)),)*
                     500 => Self::Internal($crate::api::problem::ProblemBody(p)),
                     503 => Self::Unavailable($crate::api::problem::ProblemBody(p)),

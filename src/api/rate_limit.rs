@@ -48,9 +48,20 @@ pub struct PublicLimits {
     pub per_minute: u32,
     /// Requests a client may make at once before that pace applies.
     pub burst: u32,
+    /// Sign-in attempts a minute one client may make, whatever the name tried; 0 turns the limit
+    /// off.
+    pub login_per_minute: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
 }
+
+/// The client a request comes from (an IPv4 address, an IPv6 /64), as the rate limits count it;
+/// put in every request's extensions for the handlers that count per client (sign-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientKey(pub IpAddr);
+
+/// Where staff sign in: limited per client, whatever the name tried.
+pub const SIGN_IN_PATH: &str = "/api/v1/auth/login";
 
 /// The application's clock as `governor` reads it: monotonic time since the clock's origin.
 #[derive(Debug, Clone)]
@@ -73,10 +84,13 @@ pub const X_FORWARDED_FOR: &str = "x-forwarded-for";
 /// Limited requests between two prunings of idle clients from the limiter's table.
 const PRUNE_EVERY: u64 = 4096;
 
-/// Wraps an endpoint (the routes, inside the `Edge`), limiting the public paths per client.
+/// Wraps an endpoint (the routes, inside the `Edge`), limiting the public paths and sign-in per
+/// client.
 pub struct RateLimit<E> {
     inner: E,
     limiter: Option<Arc<PublicLimiter>>,
+    sign_in: Option<Arc<PublicLimiter>>,
+    trusted: Vec<IpNet>,
 }
 
 impl<E> RateLimit<E> {
@@ -85,13 +99,16 @@ impl<E> RateLimit<E> {
     pub fn new(inner: E, limits: &PublicLimits, clock: SharedClock) -> Self {
         Self {
             inner,
-            limiter: PublicLimiter::new(
-                limits.per_minute,
-                limits.burst,
-                limits.trusted_proxies.clone(),
+            limiter: PublicLimiter::new(limits.per_minute, limits.burst, clock.clone())
+                .map(Arc::new),
+            // Half the minute's attempts may come at once; then the pace applies.
+            sign_in: PublicLimiter::new(
+                limits.login_per_minute,
+                limits.login_per_minute.div_ceil(2),
                 clock,
             )
             .map(Arc::new),
+            trusted: limits.trusted_proxies.clone(),
         }
     }
 }
@@ -99,24 +116,40 @@ impl<E> RateLimit<E> {
 impl<E: Endpoint> Endpoint for RateLimit<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let peer = req
+            .remote_addr()
+            .as_socket_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), SocketAddr::ip);
+        let forwarded = req
+            .headers()
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .map(HeaderValue::as_bytes);
+        let key = client_key(peer, forwarded, &self.trusted);
+        let path = req.uri().path();
         if let Some(limiter) = &self.limiter
-            && let Some(surface) = public_surface(req.uri().path())
+            && let Some(surface) = public_surface(path)
+            && let Err(retry_after) = limiter.check(key)
         {
-            let peer = req
-                .remote_addr()
-                .as_socket_addr()
-                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), SocketAddr::ip);
-            let forwarded = req
-                .headers()
-                .get_all(X_FORWARDED_FOR)
-                .iter()
-                .map(HeaderValue::as_bytes);
-            let key = client_key(peer, forwarded, &limiter.trusted);
-            if let Err(retry_after) = limiter.check(key) {
-                return Ok(too_many_requests(surface, retry_after));
-            }
+            return Ok(too_many_requests(surface, retry_after));
         }
+        if let Some(limiter) = &self.sign_in
+            && path
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(SIGN_IN_PATH)
+            && let Err(retry_after) = limiter.check(key)
+        {
+            return Ok(Problem::new(
+                "too-many-requests",
+                format!(
+                    "too many sign-in attempts from this address; try again in {retry_after} seconds"
+                ),
+            )
+            .retry_after(retry_after)
+            .into_poem_response());
+        }
+        req.extensions_mut().insert(ClientKey(key));
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
 }
@@ -210,19 +243,13 @@ fn key_of(addr: IpAddr) -> IpAddr {
 /// per [`PRUNE_EVERY`] requests.
 pub(crate) struct PublicLimiter {
     limiter: Limiter,
-    trusted: Vec<IpNet>,
     checks: AtomicU64,
 }
 
 impl PublicLimiter {
     /// A limiter for `per_minute` requests a minute with bursts of `burst`; `None` when the rate
     /// is 0 (no limit).
-    pub(crate) fn new(
-        per_minute: u32,
-        burst: u32,
-        trusted: Vec<IpNet>,
-        clock: SharedClock,
-    ) -> Option<Self> {
+    pub(crate) fn new(per_minute: u32, burst: u32, clock: SharedClock) -> Option<Self> {
         let rate = NonZeroU32::new(per_minute)?;
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         Some(Self {
@@ -230,7 +257,6 @@ impl PublicLimiter {
                 Quota::per_minute(rate).allow_burst(burst),
                 LimiterClock(clock),
             ),
-            trusted,
             checks: AtomicU64::new(0),
         })
     }
@@ -455,21 +481,21 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_burst_then_waits_and_others_keep_theirs() {
-        let limiter = PublicLimiter::new(60, 3, Vec::new(), system()).unwrap();
+        let limiter = PublicLimiter::new(60, 3, system()).unwrap();
         let (a, b) = (ip("198.51.100.1"), ip("198.51.100.2"));
         for _ in 0..3 {
             assert_eq!(limiter.check(a), Ok(()));
         }
         assert_eq!(limiter.check(a), Err(1));
         assert_eq!(limiter.check(b), Ok(()));
-        assert!(PublicLimiter::new(0, 30, Vec::new(), system()).is_none());
+        assert!(PublicLimiter::new(0, 30, system()).is_none());
     }
 
     #[test]
     fn idle_clients_are_pruned_so_the_table_stays_bounded() {
         // One request refills in 1 ms: every client is idle again almost at once.
         let clock = ManualClock::starting_now();
-        let limiter = PublicLimiter::new(60_000, 1, Vec::new(), clock.clone()).unwrap();
+        let limiter = PublicLimiter::new(60_000, 1, clock.clone()).unwrap();
         let n = PRUNE_EVERY as u32 * 3;
         for i in 0..n {
             let addr = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
@@ -517,13 +543,13 @@ mod tests {
         }
         let staff = started.elapsed() / N;
 
-        let limiter =
-            PublicLimiter::new(1_000_000, 1_000_000, nets(&["10.0.0.0/8"]), system()).unwrap();
+        let limiter = PublicLimiter::new(1_000_000, 1_000_000, system()).unwrap();
+        let trusted = nets(&["10.0.0.0/8"]);
         let xff: [&[u8]; 1] = [b"198.51.100.7, 10.0.0.2"];
         let proxy = ip("10.0.0.1");
         let started = Instant::now();
         for _ in 0..N {
-            let key = client_key(black_box(proxy), xff.into_iter(), &limiter.trusted);
+            let key = client_key(black_box(proxy), xff.into_iter(), &trusted);
             let _ = black_box(limiter.check(key));
         }
         let one_client = started.elapsed() / N;

@@ -1,10 +1,11 @@
 //! Security schemes: staff bearer tokens. A handler is protected by taking `StaffAuth` as a
 //! parameter, so the spec and the enforcement cannot drift apart.
 
-use poem::Request;
+use poem::{Request, RequestBody};
 use poem_openapi::{
-    SecurityScheme,
+    ApiExtractor, ApiExtractorType, ExtractParamOptions, SecurityScheme,
     auth::{ApiKey, Bearer},
+    registry::Registry,
 };
 
 use super::{problem::Problem, request_context::current_request_id};
@@ -102,12 +103,53 @@ async fn check_agency_key(req: &Request, key: ApiKey) -> poem::Result<AgencyKey>
 }
 
 /// Who may read the registry: a signed-in staff member, or an agency key with the right scope.
-#[derive(SecurityScheme)]
+///
+/// The credentials sent choose the scheme: a bearer token is checked as a staff token (and
+/// nothing else, so a bad token next to a good key is refused, not ignored), otherwise an
+/// `X-Api-Key` as an agency key. A check that fails because the database does not answer is
+/// that failure (503), never "sign in first".
 pub enum ReaderAuth {
     /// A staff bearer token.
     Staff(StaffAuth),
     /// An agency API key.
     Agency(AgencyAuth),
+}
+
+impl<'a> ApiExtractor<'a> for ReaderAuth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        StaffAuth::register(registry);
+        AgencyAuth::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        let mut schemes = StaffAuth::security_schemes();
+        schemes.extend(AgencyAuth::security_schemes());
+        schemes
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        if req
+            .headers()
+            .contains_key(poem::http::header::AUTHORIZATION)
+        {
+            StaffAuth::from_request(req, body, param_opts)
+                .await
+                .map(ReaderAuth::Staff)
+        } else {
+            AgencyAuth::from_request(req, body, param_opts)
+                .await
+                .map(ReaderAuth::Agency)
+        }
+    }
 }
 
 impl ReaderAuth {

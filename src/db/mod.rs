@@ -8,6 +8,7 @@ pub mod investors;
 pub mod leases;
 pub mod parcels;
 pub mod projects;
+pub mod sign_in;
 pub mod signing_keys;
 pub mod users;
 pub mod verification;
@@ -25,7 +26,13 @@ use sea_orm::{
 
 /// Opens the pool. SQLite gets the settings that make it a real embedded database: WAL, a busy
 /// timeout (concurrent writers wait instead of failing), foreign keys, `synchronous = NORMAL`.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// A request waits at most `acquire_timeout` for a connection; then the database counts as
+/// unavailable for it ([`is_unavailable`]).
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_path(url)
         && let Some(dir) = std::path::Path::new(&path).parent()
         && !dir.as_os_str().is_empty()
@@ -36,8 +43,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
@@ -56,6 +63,30 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             }
             other => return other,
         }
+    }
+}
+
+/// True when the error says the database cannot answer now (no connection within the acquire
+/// timeout, a connection refused or lost, the server shutting down, SQLite still locked after
+/// its busy timeout) rather than that the request or the code is wrong: callers answer 503 and
+/// the client may retry.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+            Sqlx::Database(db) => {
+                let code = db.code();
+                let code = code.as_deref().unwrap_or_default();
+                // PostgreSQL: connection exceptions (08…), shutting down or not yet accepting
+                // (57P01-57P03); SQLite: busy or locked after the busy timeout.
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "5" | "6")
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::{session, user};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -134,20 +134,32 @@ pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     user::Entity::find().count(conn).await
 }
 
-/// Records a failed sign-in and, when asked, locks the account until a time.
+/// Counts a failed sign-in on the account with this name, and records until when a client is
+/// now locked out of it. A name no account has changes nothing, after the same statement, so the
+/// work (and the time) does not tell whether the name exists.
 pub async fn record_failure(
     conn: &impl ConnectionTrait,
-    id: Uuid,
-    failed_logins: i32,
+    username: &str,
     locked_until: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
-    let am = user::ActiveModel {
-        failed_logins: Set(failed_logins),
-        locked_until: Set(locked_until),
-        ..Default::default()
-    };
+    let mut update = user::Entity::update_many().col_expr(
+        user::Column::FailedLogins,
+        Expr::col(user::Column::FailedLogins).add(1),
+    );
+    if let Some(until) = locked_until {
+        update = update.col_expr(user::Column::LockedUntil, Expr::value(until));
+    }
+    update
+        .filter(user::Column::Username.eq(username))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Starts the account's failure count over (after a successful sign-in or a password reset).
+pub async fn clear_failures(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
     user::Entity::update_many()
-        .set(am)
+        .col_expr(user::Column::FailedLogins, Expr::value(0))
         .filter(user::Column::Id.eq(id))
         .exec(conn)
         .await

@@ -253,6 +253,15 @@ impl InvestorData {
         if let Some(r) = &self.representative {
             line("representative.name", &r.name, 255);
             line("representative.title", &r.title, 255);
+            if let Some(n) = &r.doc_number {
+                line("representative.doc_number", n, 64);
+            }
+        }
+        if let Some(t) = &self.tax_code {
+            line("tax_code", t, 32);
+        }
+        if let Some(n) = &self.note {
+            line("note", n, 2000);
         }
         if !country::is_alpha2(&self.nationality) {
             v.push(FieldViolation::new(

@@ -4,7 +4,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use super::{area::Area, invalid, string_enum, text::clean_optional};
+use super::{
+    area::Area,
+    invalid, string_enum,
+    text::{check_line, clean_optional},
+};
 
 string_enum! {
     /// What the land is planned for.
@@ -58,7 +62,7 @@ pub struct ParcelData {
     /// Lease status.
     pub status: ParcelStatus,
     /// Free note.
-    #[validate(length(max = 2000))]
+    #[validate(length(max = 2000), custom(function = "check_line"))]
     pub note: Option<String>,
 }
 

@@ -295,17 +295,29 @@ impl ProjectData {
                     "too_long",
                     format!("must be at most {max} characters"),
                 ));
-            } else if value.chars().any(char::is_control) {
+            } else if crate::domain::text::has_control_chars(value) {
                 v.push(FieldViolation::new(
                     field,
                     "control_characters",
-                    "must not contain control characters",
+                    "must not contain control, bidirectional or invisible characters",
                 ));
             }
         };
         text("name_vi".into(), &self.name_vi, 500);
-        if let Some(n) = &self.name_en {
-            text("name_en".into(), n, 500);
+        for (field, value, max) in [
+            ("name_en", &self.name_en, 500),
+            ("address", &self.address, 500),
+            ("scale", &self.scale, 2000),
+            ("note", &self.note, 2000),
+        ] {
+            if let Some(value) = value {
+                text(field.into(), value, max);
+            }
+        }
+        for (i, c) in self.investors.iter().enumerate() {
+            if let Some(schedule) = &c.schedule {
+                text(format!("investors[{i}].schedule"), schedule, 1000);
+            }
         }
         for (i, o) in self.objectives.iter().enumerate() {
             text(format!("objectives[{i}].description"), &o.description, 2000);
@@ -324,6 +336,9 @@ impl ProjectData {
                 &inc.legal_basis,
                 1000,
             );
+            if let Some(conditions) = &inc.conditions {
+                text(format!("incentives[{i}].conditions"), conditions, 2000);
+            }
         }
         for (i, c) in self.conditions.iter().enumerate() {
             text(format!("conditions[{i}]"), c, 2000);

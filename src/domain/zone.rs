@@ -76,7 +76,7 @@ pub struct ZoneData {
     #[validate(custom(function = "check_partial_date"))]
     pub figures_as_of: Option<String>,
     /// Where the figures come from.
-    #[validate(length(max = 1000))]
+    #[validate(length(max = 1000), custom(function = "check_line"))]
     pub source: Option<String>,
 }
 

@@ -14,9 +14,11 @@ use crate::{
         FieldViolation,
         auth::{APPROVERS, Actor, Context, DRAFTERS},
         certificate::{
-            Certificate, CertificateStatus, DraftInputs, content::Signer, draft_content,
+            Certificate, CertificateStatus, DraftInputs,
+            content::{CertificateContent, Signer},
+            draft_content,
         },
-        project::ProjectStatus,
+        project::{Project, ProjectStatus},
         text::clean_optional,
         time::vietnam_date,
     },
@@ -318,6 +320,12 @@ pub async fn draft(
 /// it. Version numbers are taken under the project's row lock, so they are gapless and unique on
 /// any number of instances; the previous version is superseded and a draft project becomes
 /// registered in the same transaction.
+/// Issues a draft: the approver (not the drafter, nor whoever prepared the project's data) signs
+/// it. The checks and the rendering, sealing and signing (the slow part, growing with the
+/// certificate) run first, outside any write transaction, so a long certificate never holds the
+/// write lock; then one short transaction re-checks, under the project's row lock, that nothing
+/// changed meanwhile, takes the version number (gapless and unique on any number of instances),
+/// supersedes the previous version, registers a draft project and records it all.
 pub async fn approve(
     db: &DatabaseConnection,
     issuer: &Issuer,
@@ -332,16 +340,25 @@ pub async fn approve(
         idempotency_key,
         &[],
     )?;
+    if let Some(done) = idem.replayed(db).await? {
+        return Ok(done);
+    }
+    let planned = plan_issue(db, issuer, ctx, id).await?;
+    let issuer_handle = issuer.clone();
+    let content_for_render = planned.content.clone();
+    let doc = tokio::task::spawn_blocking(move || issuer_handle.issue(&content_for_render))
+        .await
+        .map_err(|e| ServiceError::Unexpected(Box::new(e)))??;
+
     let txn = db::begin_write(db).await?;
+    if !db::projects::lock(&txn, planned.draft.project_id).await? {
+        return Err(ServiceError::not_found("project", planned.draft.project_id));
+    }
+    // A twin request with the same key may have committed while this one rendered.
     if let Some(done) = idem.replayed(&txn).await? {
         return Ok(done);
     }
-    let draft = get_in(&txn, id).await?;
-    db::projects::lock(&txn, draft.project_id).await?;
-    if let Some(done) = idem.replayed(&txn).await? {
-        return Ok(done);
-    }
-    // Re-read under the lock: another approver may have issued it meanwhile.
+    // Re-read under the lock: what was checked before rendering must still hold.
     let draft = get_in(&txn, id).await?;
     if draft.status != CertificateStatus::Draft {
         return Err(ServiceError::conflict(format!(
@@ -349,71 +366,21 @@ pub async fn approve(
             draft.status
         )));
     }
-    if let Some(drafter) = draft.drafted_by {
-        super::users::ensure_four_eyes(drafter, &ctx.actor)?;
-    }
     let project = db::projects::find(&txn, draft.project_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("project", draft.project_id))?;
-    for preparer in &project.prepared_by {
-        super::users::ensure_four_eyes(*preparer, &ctx.actor)?;
-    }
-    // What is issued must be what the registry holds: a change to the project, an investor, the
-    // zone or the land after drafting makes the draft stale.
-    let now_content = registry_content(
-        &txn,
-        issuer,
-        &project,
-        draft.content.version,
-        draft.content.first_issued_on,
-        None,
-    )
-    .await?;
-    let d = &draft.content;
-    if project.version != draft.project_version
-        || now_content.investors != d.investors
-        || now_content.project != d.project
-        || now_content.incentives != d.incentives
-        || now_content.conditions != d.conditions
-        || now_content.issuing_body != d.issuing_body
+    let (version_no, _) = db::certificates::issued_summary(&txn, draft.project_id).await?;
+    if draft.row_version != planned.draft.row_version
+        || project.version != planned.project.version
+        || project.status != planned.project.status
+        || i64::from(version_no) != i64::from(planned.content.version)
     {
         return Err(ServiceError::conflict(
-            "the registry changed after this draft was made (project, investors, zone or land); reject it and draft again",
+            "the draft, its project or its versions changed while it was being signed; approve it again",
         ));
     }
-    if !matches!(
-        project.status,
-        ProjectStatus::Draft | ProjectStatus::Registered
-    ) {
-        return Err(ServiceError::conflict(format!(
-            "a {} project cannot get a new certificate version",
-            project.status
-        )));
-    }
-    let signer = signer_of(&txn, &ctx.actor).await?;
-    let key_id = issuer.key_id_hex();
+    let issued_on = planned.issued_on;
     let now = ctx.now;
-    if let Some(why) = keys::unusable(&txn, &key_id, now).await? {
-        return Err(ServiceError::conflict(why));
-    }
-    let (version_no, first) = db::certificates::issued_summary(&txn, draft.project_id).await?;
-    // Whole seconds: the PDF's signing time has no fractions.
-    let signed_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    let issued_on = vietnam_date(signed_at);
-    let first_issued_on = first.unwrap_or(issued_on);
-    let mut content = draft.content.clone();
-    content.version = u32::try_from(version_no).unwrap_or(0);
-    content.issued_on = Some(issued_on);
-    content.first_issued_on = Some(first_issued_on);
-    content.signer = Some(signer.clone());
-    content.signed_at = Some(signed_at);
-    content.development_key = issuer.is_development();
-    let issuer_handle = issuer.clone();
-    let content_for_render = content.clone();
-    let doc = tokio::task::spawn_blocking(move || issuer_handle.issue(&content_for_render))
-        .await
-        .map_err(|e| ServiceError::Unexpected(Box::new(e)))??;
-
     if let Some(previous) = db::certificates::current(&txn, draft.project_id).await? {
         db::certificates::set_status(
             &txn,
@@ -437,18 +404,19 @@ pub async fn approve(
         )
         .await?;
     }
+    let content = &planned.content;
     let ok = db::certificates::issue(
         &txn,
         &draft,
         db::certificates::Issued {
             version_no,
-            content: &content,
+            content,
             content_digest: hex::encode(doc.content_digest),
             issued_on,
-            first_issued_on,
-            signed_at,
-            signer_name: signer.full_name.clone(),
-            key_id,
+            first_issued_on: content.first_issued_on.unwrap_or(issued_on),
+            signed_at: content.signed_at.unwrap_or(now),
+            signer_name: planned.signer_name.clone(),
+            key_id: issuer.key_id_hex(),
             pdf: &doc.pdf,
             pdf_sha256: hex::encode(Sha256::digest(&doc.pdf)),
             pages: i32::try_from(doc.pages).unwrap_or(i32::MAX),
@@ -496,6 +464,96 @@ pub async fn approve(
     )
     .await?;
     idem.commit(db, txn, cert).await
+}
+
+/// What approving a draft will issue, checked and completed before anything is written.
+struct PlannedIssue {
+    draft: Certificate,
+    project: Project,
+    content: CertificateContent,
+    issued_on: NaiveDate,
+    signer_name: String,
+}
+
+/// Checks that the draft can be issued by this approver now (outside any write transaction) and
+/// completes its content with the version, dates, signer and signing time.
+async fn plan_issue(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    ctx: &Context,
+    id: Uuid,
+) -> Result<PlannedIssue, ServiceError> {
+    let draft = get_in(db, id).await?;
+    if draft.status != CertificateStatus::Draft {
+        return Err(ServiceError::conflict(format!(
+            "this certificate is {}, not a draft",
+            draft.status
+        )));
+    }
+    if let Some(drafter) = draft.drafted_by {
+        super::users::ensure_four_eyes(drafter, &ctx.actor)?;
+    }
+    let project = db::projects::find(db, draft.project_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("project", draft.project_id))?;
+    for preparer in &project.prepared_by {
+        super::users::ensure_four_eyes(*preparer, &ctx.actor)?;
+    }
+    // What is issued must be what the registry holds: a change to the project, an investor, the
+    // zone or the land after drafting makes the draft stale.
+    let now_content = registry_content(
+        db,
+        issuer,
+        &project,
+        draft.content.version,
+        draft.content.first_issued_on,
+        None,
+    )
+    .await?;
+    let d = &draft.content;
+    if project.version != draft.project_version
+        || now_content.investors != d.investors
+        || now_content.project != d.project
+        || now_content.incentives != d.incentives
+        || now_content.conditions != d.conditions
+        || now_content.issuing_body != d.issuing_body
+    {
+        return Err(ServiceError::conflict(
+            "the registry changed after this draft was made (project, investors, zone or land); reject it and draft again",
+        ));
+    }
+    if !matches!(
+        project.status,
+        ProjectStatus::Draft | ProjectStatus::Registered
+    ) {
+        return Err(ServiceError::conflict(format!(
+            "a {} project cannot get a new certificate version",
+            project.status
+        )));
+    }
+    let signer = signer_of(db, &ctx.actor).await?;
+    let now = ctx.now;
+    if let Some(why) = keys::unusable(db, &issuer.key_id_hex(), now).await? {
+        return Err(ServiceError::conflict(why));
+    }
+    let (version_no, first) = db::certificates::issued_summary(db, draft.project_id).await?;
+    // Whole seconds: the PDF's signing time has no fractions.
+    let signed_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    let issued_on = vietnam_date(signed_at);
+    let mut content = draft.content.clone();
+    content.version = u32::try_from(version_no).unwrap_or(0);
+    content.issued_on = Some(issued_on);
+    content.first_issued_on = Some(first.unwrap_or(issued_on));
+    content.signer = Some(signer.clone());
+    content.signed_at = Some(signed_at);
+    content.development_key = issuer.is_development();
+    Ok(PlannedIssue {
+        draft,
+        project,
+        content,
+        issued_on,
+        signer_name: signer.full_name,
+    })
 }
 
 /// The approver's signature block, from their account.

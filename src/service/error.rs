@@ -95,7 +95,11 @@ impl ServiceError {
 
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Unexpected(Box::new(err))
+        if crate::db::is_unavailable(&err) {
+            Self::DatabaseDown(Box::new(err))
+        } else {
+            Self::Unexpected(Box::new(err))
+        }
     }
 }
 

@@ -590,8 +590,9 @@ fn check_pdf(bytes: &[u8], keys: &TrustList, st: &mut State) {
         return;
     }
     let modified = "TÀI LIỆU ĐÃ BỊ SỬA ĐỔI SAU KHI KÝ / the document was modified after signing";
-    let sig = match pades::verify_pdf(bytes) {
-        Ok(sig) => sig,
+    let unknown = "KHÔNG ĐƯỢC KÝ BẰNG KHÓA ĐÃ CÔNG BỐ / not signed by a published key";
+    let signatures = match pades::verify_pdf_signatures(bytes) {
+        Ok(all) => all,
         Err(pades::VerifyError::NotSigned) => {
             st.not_genuine(
                 "not_signed",
@@ -600,42 +601,59 @@ fn check_pdf(bytes: &[u8], keys: &TrustList, st: &mut State) {
             return;
         }
         Err(e) => {
-            let why = match e {
-                pades::VerifyError::DigestMismatch => {
-                    "mã băm không khớp / digest mismatch".to_owned()
-                }
-                pades::VerifyError::BadSignature => {
-                    "giá trị chữ ký không khớp / the signature value does not match".to_owned()
-                }
-                pades::VerifyError::NotCoveringWholeFile => {
-                    "chữ ký không bao trùm toàn bộ tệp / the signature does not cover the whole file".to_owned()
-                }
-                other => format!("chữ ký bị hỏng / damaged signature: {other}"),
-            };
-            st.not_genuine("modified", format!("{modified} ({why})"));
+            st.not_genuine(
+                "modified",
+                format!("{modified} (chữ ký bị hỏng / damaged signature: {e})"),
+            );
             return;
         }
+    };
+    // The registry's signature is the one by a published key whose certificate carries it;
+    // another party's signature added later is not a reason to doubt it.
+    let ours = signatures.iter().flatten().find_map(|sig| {
+        let key = keys.get(sig.key_id)?;
+        let leaf = sig.signer_chain.first()?;
+        (leaf_verifying_key(leaf).ok() == Some(key.key)).then_some((sig, key))
+    });
+    let Some((sig, key)) = ours else {
+        let broken = signatures.iter().find_map(|r| match r {
+            Err(pades::VerifyError::DigestMismatch) => {
+                Some("mã băm không khớp / digest mismatch".to_owned())
+            }
+            Err(pades::VerifyError::BadSignature) => {
+                Some("giá trị chữ ký không khớp / the signature value does not match".to_owned())
+            }
+            Err(pades::VerifyError::NotCoveringWholeFile) => Some(
+                "chữ ký không bao trùm toàn bộ tệp / the signature does not cover the whole file"
+                    .to_owned(),
+            ),
+            Err(pades::VerifyError::Malformed(why)) => {
+                Some(format!("chữ ký bị hỏng / damaged signature: {why}"))
+            }
+            _ => None,
+        });
+        match broken {
+            Some(why) => st.not_genuine("modified", format!("{modified} ({why})")),
+            None => {
+                let named = signatures
+                    .iter()
+                    .flatten()
+                    .next()
+                    .map(|s| format!(" ({})", s.key_id.to_hex()))
+                    .unwrap_or_default();
+                st.not_genuine("unknown_key", format!("{unknown}{named}"));
+            }
+        }
+        return;
     };
     if !sig.covers_whole_file {
         st.not_genuine(
             "modified",
-            format!("{modified} (nội dung được thêm vào sau chữ ký / content was added after the signature)"),
+            format!("{modified} (nội dung được thêm vào sau chữ ký của cơ quan cấp, ví dụ chữ ký của bên khác; bản gốc bên trong vẫn nguyên vẹn, hãy đề nghị xuất trình tệp gốc / content was added after the registry's signature, for example another party's signature; the original inside is intact: ask for the original file)"),
         );
         return;
     }
-    let unknown = "KHÔNG ĐƯỢC KÝ BẰNG KHÓA ĐÃ CÔNG BỐ / not signed by a published key";
-    let Some(key) = keys.get(sig.key_id) else {
-        st.not_genuine(
-            "unknown_key",
-            format!("{unknown} ({})", sig.key_id.to_hex()),
-        );
-        return;
-    };
     let leaf = sig.signer_chain.first();
-    if leaf.and_then(|c| leaf_verifying_key(c).ok()) != Some(key.key) {
-        st.not_genuine("unknown_key", unknown);
-        return;
-    }
     st.signed_by(key, sig.signing_time.map(vietnam_date));
     // The signature covers the whole file but its own hex value, which holds no `/v/`: every
     // seal found is in the signed bytes, written there by the issuer.

@@ -156,6 +156,16 @@ fn check_new_user(u: &NewUser) -> Result<(), ServiceError> {
             ));
         }
     }
+    // The command line reaches here without the HTTP edge's text check.
+    for (field, value) in [
+        ("display_name", Some(&u.display_name)),
+        ("signing_title", u.signing_title.as_ref()),
+        ("signing_capacity", u.signing_capacity.as_ref()),
+    ] {
+        if let Some(violation) = value.and_then(|t| crate::domain::text::check_text(field, t)) {
+            v.push(violation);
+        }
+    }
     if u.roles.is_empty() {
         v.push(FieldViolation::new(
             "roles",
@@ -353,6 +363,8 @@ pub async fn reset_password(
     let now = ctx.now;
     db::users::update(&txn, &user, Some(&hash), now).await?;
     db::users::revoke_all_sessions(&txn, id, now).await?;
+    // Every client locked out of this account may try again.
+    db::sign_in::clear_all(&txn, &username_key(&user.username)).await?;
     db::audit::append(
         &txn,
         ctx,
@@ -384,47 +396,77 @@ pub async fn find_by_username(
     )
 }
 
-/// Signs in. Wrong username and wrong password get the same answer, after the same work; repeated
-/// failures slow down, then lock the account for a while.
+/// The key sign-in failures are counted under: SHA-256 of the lower-cased name, so names that no
+/// account has are counted the same way and never stored.
+pub fn username_key(username: &str) -> String {
+    token_hash(&username.trim().to_ascii_lowercase())
+}
+
+/// Signs in. Failures are counted per account name and client (`client`: the caller's address,
+/// an IPv6 client by its /64): after five in a row, that client may not try that name again for
+/// a while (429), but the account's owner elsewhere still can. A name that no account has goes
+/// through the same steps (the same password check against a dummy hash, the same writes, the
+/// same slow-down and the same answers), so neither the answer nor its timing tells which names
+/// exist.
 pub async fn login(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
     ttl: Duration,
+    client: &str,
     request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Session, ServiceError> {
     let refused = || ServiceError::Unauthorized("wrong username or password".to_owned());
     let username = username.trim().to_ascii_lowercase();
-    let Some(creds) = db::users::credentials(db, &username).await? else {
-        // Spend the same effort as a real check, so timing does not reveal which usernames exist.
-        let _ = verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await;
-        return Err(refused());
-    };
-    let user = creds.user;
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        return Err(ServiceError::TooManyRequests {
-            retry_after: (until - now).num_seconds().max(1) as u64,
-        });
+    let key = username_key(&username);
+    let mut attempts = db::sign_in::find(db, &key, client).await?;
+    if let Some(until) = attempts.locked_until {
+        if until > now {
+            return Err(ServiceError::TooManyRequests {
+                retry_after: (until - now).num_seconds().max(1) as u64,
+            });
+        }
+        // The lock is over: this client starts counting again.
+        attempts = db::sign_in::Attempts::default();
     }
-    let ok = verify_password(password.to_owned(), creds.password_hash).await?;
-    if !ok || user.disabled {
-        if !ok {
-            let failures = user.failed_logins + 1;
+    let creds = db::users::credentials(db, &username).await?;
+    let hash = creds
+        .as_ref()
+        .map_or(DUMMY_HASH, |c| c.password_hash.as_str())
+        .to_owned();
+    let matches = verify_password(password.to_owned(), hash).await?;
+    let user = match creds {
+        Some(c) if matches && !c.user.disabled => c.user,
+        Some(c) if matches => {
+            // The right password of a disabled account: refused, but not a guess to count.
+            tracing::info!(user.id = %c.user.id, "sign-in to a disabled account refused");
+            return Err(refused());
+        }
+        found => {
+            let failures = attempts.failures + 1;
             let locked_until = (failures >= LOCK_AFTER_FAILURES)
                 .then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
-            // The counter and its audit event are written together, so every refused sign-in and
-            // every lock-out is on the record (at most LOCK_AFTER_FAILURES per lock period).
+            // The counters and the audit event are written together, so every refused sign-in
+            // and every lock-out is on the record. The same statements run for a name that no
+            // account has.
             let txn = db::begin_write(db).await?;
-            db::users::record_failure(
+            db::sign_in::record(
                 &txn,
-                user.id,
-                if locked_until.is_some() { 0 } else { failures },
-                locked_until,
+                &key,
+                client,
+                db::sign_in::Attempts {
+                    failures: if locked_until.is_some() { 0 } else { failures },
+                    locked_until,
+                },
+                now,
             )
             .await?;
+            db::users::record_failure(&txn, &username, locked_until).await?;
+            let (entity_type, entity_id) = match &found {
+                Some(c) => ("user", c.user.id.to_string()),
+                None => ("sign_in", key.chars().take(16).collect()),
+            };
             db::audit::append(
                 &txn,
                 &Context {
@@ -438,11 +480,12 @@ pub async fn login(
                     } else {
                         "session.refused"
                     },
-                    entity_type: "user",
-                    entity_id: user.id.to_string(),
+                    entity_type,
+                    entity_id,
                     before: None,
                     after: Some(json!({
-                        "failed_logins": failures,
+                        "client": client,
+                        "failures": failures,
                         "locked_until": locked_until.map(db::audit::format_time),
                     })),
                 },
@@ -454,9 +497,9 @@ pub async fn login(
                 150 * failures.min(LOCK_AFTER_FAILURES) as u64,
             ))
             .await;
+            return Err(refused());
         }
-        return Err(refused());
-    }
+    };
     let token = new_token("irs_");
     let expires_at =
         now + chrono::Duration::from_std(ttl).unwrap_or_else(|_| chrono::Duration::hours(8));
@@ -470,8 +513,11 @@ pub async fn login(
         now,
     };
     let txn = db::begin_write(db).await?;
-    if user.failed_logins != 0 || user.locked_until.is_some() {
-        db::users::record_failure(&txn, user.id, 0, None).await?;
+    if attempts.failures != 0 {
+        db::sign_in::clear(&txn, &key, client).await?;
+    }
+    if user.failed_logins != 0 {
+        db::users::clear_failures(&txn, user.id).await?;
     }
     db::users::insert_session(&txn, user.id, &token_hash(&token), now, expires_at).await?;
     db::audit::append(

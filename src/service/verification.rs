@@ -333,14 +333,14 @@ pub async fn check_pdf(state: &AppState, pdf: Vec<u8>) -> Result<PdfCheck, Servi
         ));
     }
     // Hashing and signature checking are CPU work proportional to the upload.
-    let (pdf_sha256, verified) = tokio::task::spawn_blocking(move || {
-        let sha = hex::encode(Sha256::digest(&pdf));
-        (sha, pades::verify_pdf(&pdf))
+    let (pdf, verified) = tokio::task::spawn_blocking(move || {
+        let verified = pades::verify_pdf_signatures(&pdf);
+        (pdf, verified)
     })
     .await
     .map_err(|e| ServiceError::Unexpected(Box::new(e)))?;
-    let sig = match verified {
-        Ok(sig) => sig,
+    let signatures = match verified {
+        Ok(all) => all,
         Err(VerifyError::NotSigned) => {
             return Ok(PdfCheck::new(
                 PdfVerdict::NotSignedByUs,
@@ -348,74 +348,123 @@ pub async fn check_pdf(state: &AppState, pdf: Vec<u8>) -> Result<PdfCheck, Servi
                 now,
             ));
         }
-        Err(VerifyError::Malformed(why)) => {
+        Err(e) => {
+            return Err(ServiceError::invalid(
+                "body",
+                "unreadable_signature",
+                format!("the PDF's signatures cannot be read: {e}"),
+            ));
+        }
+    };
+    // The registry's signature is the one by a registry key whose certificate carries that key;
+    // others (a countersignature added later, a signature by another authority) are not ours.
+    let mut ours = None;
+    let mut foreign = None;
+    for sig in signatures.iter().flatten() {
+        let registry_key = keys.find(db, sig.key_id).await.map_err(unavailable)?;
+        let signer_key = sig
+            .signer_chain
+            .first()
+            .and_then(|c| VerifyingKey::from_public_key_der(&der_spki(c)?).ok());
+        if registry_key.is_some() && registry_key == signer_key {
+            ours = Some(sig);
+            break;
+        }
+        foreign.get_or_insert(sig);
+    }
+    let Some(sig) = ours else {
+        let broken = signatures.iter().any(|r| {
+            matches!(
+                r,
+                Err(VerifyError::DigestMismatch
+                    | VerifyError::BadSignature
+                    | VerifyError::NotCoveringWholeFile)
+            )
+        });
+        let unreadable = signatures
+            .iter()
+            .all(|r| matches!(r, Err(VerifyError::Malformed(_))));
+        if broken {
+            let detail = if signatures
+                .iter()
+                .any(|r| matches!(r, Err(VerifyError::NotCoveringWholeFile)))
+            {
+                "the signature does not cover the whole file"
+            } else {
+                "the signature does not match the content: the file was changed after signing"
+            };
+            return Ok(PdfCheck::new(PdfVerdict::Modified, detail, now));
+        }
+        if unreadable {
+            let why = signatures
+                .iter()
+                .find_map(|r| r.as_ref().err())
+                .map(ToString::to_string)
+                .unwrap_or_default();
             return Err(ServiceError::invalid(
                 "body",
                 "unreadable_signature",
                 format!("the PDF's signature cannot be read: {why}"),
             ));
         }
-        Err(VerifyError::DigestMismatch | VerifyError::BadSignature) => {
-            return Ok(PdfCheck::new(
-                PdfVerdict::Modified,
-                "the signature does not match the content: the file was changed after signing",
-                now,
-            ));
+        let mut c = PdfCheck::new(
+            PdfVerdict::NotSignedByUs,
+            "the PDF is signed, but not with a key of this registry",
+            now,
+        );
+        if let Some(sig) = foreign {
+            c.signer = sig
+                .signer_chain
+                .first()
+                .and_then(crate::signing::keys::subject_common_name);
+            c.signed_at = sig.signing_time;
         }
-        Err(VerifyError::NotCoveringWholeFile) => {
-            return Ok(PdfCheck::new(
-                PdfVerdict::Modified,
-                "the signature does not cover the whole file",
-                now,
-            ));
-        }
+        return Ok(c);
     };
-    let signer = sig
-        .signer_chain
-        .first()
-        .and_then(crate::signing::keys::subject_common_name);
-    let ours = keys.find(db, sig.key_id).await.map_err(unavailable)?;
-    let signer_key = sig
-        .signer_chain
-        .first()
-        .and_then(|c| VerifyingKey::from_public_key_der(&der_spki(c)?).ok());
     let check = |verdict, detail| {
         let mut c = PdfCheck::new(verdict, detail, now);
-        c.signer.clone_from(&signer);
+        c.signer = sig
+            .signer_chain
+            .first()
+            .and_then(crate::signing::keys::subject_common_name);
         c.signed_at = sig.signing_time;
         c
     };
-    if ours.is_none() || ours != signer_key {
-        return Ok(check(
-            PdfVerdict::NotSignedByUs,
-            "the PDF is signed, but not with a key of this registry",
-        ));
-    }
     let key_id = sig.key_id.to_hex();
-    if !sig.covers_whole_file {
-        let mut c = check(
-            PdfVerdict::Modified,
-            "content was added to the file after it was signed",
-        );
-        c.key = db_key(db, &key_id).await?;
-        return Ok(c);
-    }
-    let row = db::verification::find(db, Lookup::PdfSha256(&pdf_sha256))
+    // The revision the registry signed is the file it issued; later revisions appended to it
+    // (another signature, or anything else) make the file as a whole not the one issued.
+    let issued = &pdf[..sig.signed_len.min(pdf.len())];
+    let issued_sha256 = hex::encode(Sha256::digest(issued));
+    let row = db::verification::find(db, Lookup::PdfSha256(&issued_sha256))
         .await
         .map_err(unavailable)?;
     let Some(row) = row else {
-        let mut c = check(
-            PdfVerdict::Unknown,
-            "signed with a registry key, but the registry issued no PDF with these bytes",
-        );
+        let mut c = if sig.covers_whole_file {
+            check(
+                PdfVerdict::Unknown,
+                "signed with a registry key, but the registry issued no PDF with these bytes",
+            )
+        } else {
+            check(
+                PdfVerdict::Modified,
+                "content was added to the file after it was signed",
+            )
+        };
         c.key = db_key(db, &key_id).await?;
         return Ok(c);
     };
     let (facts, key) = facts_of(row)?;
-    let mut c = check(
-        PdfVerdict::Genuine,
-        "the PDF is exactly as the registry issued it",
-    );
+    let mut c = if sig.covers_whole_file {
+        check(
+            PdfVerdict::Genuine,
+            "the PDF is exactly as the registry issued it",
+        )
+    } else {
+        check(
+            PdfVerdict::Modified,
+            "the certificate the registry issued is intact inside this file, but later revisions were added after its signature (for example another party's signature); what a viewer shows may differ from the original: ask for the original file",
+        )
+    };
     c.status_verdict = Verdict::of_status(facts.status);
     c.certificate = Some(facts);
     c.key = Some(key);

@@ -133,6 +133,10 @@ pub enum VerifyError {
     /// The byte range leaves out more of the signed revision than the signature value itself.
     #[error("the signature does not cover the whole document")]
     NotCoveringWholeFile,
+    /// A well-formed signature by an algorithm this registry never signs with (RSA, SHA-1, ...):
+    /// someone else's signature, not checked further.
+    #[error("signed with an algorithm this registry does not use: {0}")]
+    UnsupportedAlgorithm(String),
 }
 
 /// A signature that verified.
@@ -151,6 +155,8 @@ pub struct PdfSignature {
     pub covers_whole_file: bool,
     /// SHA-256 of the bytes the byte range covers.
     pub byte_range_digest: [u8; 32],
+    /// Where the signed revision ends: the file as it was when signed is `pdf[..signed_len]`.
+    pub signed_len: usize,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,6 +608,9 @@ fn parse_byte_range(bytes: &[u8]) -> Result<[usize; 4], VerifyError> {
     Ok(values)
 }
 
+/// Most signatures [`verify_pdf_signatures`] looks at in one file.
+pub const MAX_SIGNATURES: usize = 16;
+
 /// Verifies the last signature of a PDF: see [`PdfSignature`] and [`VerifyError`]. Safe on
 /// hostile input: it does not panic, and its work is linear in the input's size (at most
 /// [`MAX_VERIFY_LEN`] bytes are accepted).
@@ -610,6 +619,36 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<PdfSignature, VerifyError> {
         return Err(malformed("the file is too large"));
     }
     let at = rfind(pdf, b"/ByteRange").ok_or(VerifyError::NotSigned)?;
+    verify_at(pdf, at)
+}
+
+/// Verifies every signature of a PDF, in file order: the registry's own and any others added
+/// later (a countersignature in an incremental update). `Err` only when there is none, or the
+/// file is too large or holds too many; each signature's own outcome is in the list.
+pub fn verify_pdf_signatures(
+    pdf: &[u8],
+) -> Result<Vec<Result<PdfSignature, VerifyError>>, VerifyError> {
+    if pdf.len() > MAX_VERIFY_LEN {
+        return Err(malformed("the file is too large"));
+    }
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = find(&pdf[from..], b"/ByteRange") {
+        let at = from + pos;
+        if found.len() == MAX_SIGNATURES {
+            return Err(malformed("too many signatures"));
+        }
+        found.push(verify_at(pdf, at));
+        from = at + b"/ByteRange".len();
+    }
+    if found.is_empty() {
+        return Err(VerifyError::NotSigned);
+    }
+    Ok(found)
+}
+
+/// Verifies the signature whose `/ByteRange` starts at `at`.
+fn verify_at(pdf: &[u8], at: usize) -> Result<PdfSignature, VerifyError> {
     let [start0, len0, start1, len1] = parse_byte_range(&pdf[at + b"/ByteRange".len()..])?;
     let end1 = start1
         .checked_add(len1)
@@ -649,6 +688,7 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<PdfSignature, VerifyError> {
         signing_time,
         covers_whole_file: end1 == pdf.len(),
         byte_range_digest: digest,
+        signed_len: end1,
     })
 }
 
@@ -712,14 +752,16 @@ fn verify_cms(contents: &[u8], digest: &[u8; 32]) -> Result<VerifiedCms, VerifyE
         _ => return Err(malformed("expected exactly one SignerInfo")),
     };
     if info.digest_alg.oid != ID_SHA_256 {
-        return Err(malformed(format!(
-            "unsupported digest algorithm {}",
+        return Err(VerifyError::UnsupportedAlgorithm(format!(
+            "digest {}",
             info.digest_alg.oid
         )));
     }
+    // The registry signs with ECDSA P-256 and SHA-256 only; anything else (RSA, ...) is
+    // someone else's signature.
     if info.signature_algorithm.oid != ECDSA_WITH_SHA_256 {
-        return Err(malformed(format!(
-            "unsupported signature algorithm {}",
+        return Err(VerifyError::UnsupportedAlgorithm(format!(
+            "signature {}",
             info.signature_algorithm.oid
         )));
     }
@@ -780,7 +822,8 @@ fn verify_cms(contents: &[u8], digest: &[u8; 32]) -> Result<VerifiedCms, VerifyE
                 && c.tbs_certificate.serial_number == sid.serial_number
         })
         .ok_or_else(|| malformed("the signer's certificate is not in the signature"))?;
-    let key = leaf_verifying_key(leaf).map_err(|e| malformed(e.to_string()))?;
+    let key = leaf_verifying_key(leaf)
+        .map_err(|e| VerifyError::UnsupportedAlgorithm(format!("the signer's key: {e}")))?;
     let signature = DerSignature::from_bytes(info.signature.as_bytes())
         .map_err(|_| VerifyError::BadSignature)?;
     let signed_attrs_der = attrs.to_der().map_err(der_err)?;

@@ -139,6 +139,9 @@ pub fn make(facts: &SealFacts, key: &SigningKey) -> Result<String, SealError> {
     body[18..26].copy_from_slice(&capital.to_be_bytes());
     body[26..42].copy_from_slice(&facts.content_digest[..16]);
     let signature: Signature = key.sign(&signed_message(&body));
+    // Low-S: of the two signatures (r, s) and (r, n - s) that verify, the seal carries the one
+    // `open` accepts, so every seal has exactly one spelling.
+    let signature = signature.normalize_s().unwrap_or(signature);
     let mut seal = Vec::with_capacity(SEAL_LEN);
     seal.extend_from_slice(&body);
     seal.extend_from_slice(&signature.to_bytes());
@@ -189,6 +192,14 @@ pub fn open(
     id.copy_from_slice(&body[1..9]);
     let key_id = KeyId(id);
     let verifying = key(key_id).ok_or(SealError::UnknownKey)?;
+    // ECDSA signatures come in twins: (r, s) and (r, n - s) both verify. Only the low-S one is
+    // a seal, so nobody can make a second, different seal text out of an issued one.
+    let canonical = Signature::from_slice(sig)
+        .ok()
+        .is_some_and(|parsed| parsed.normalize_s().is_none());
+    if !canonical {
+        return Err(SealError::BadSignature);
+    }
     // Verified with ring (assembly P-256 arithmetic): about 5 times faster than the pure-Rust
     // p256 verifier, which cost most of a verification request. Same algorithm and encoding:
     // SHA-256, signature r || s, uncompressed SEC1 point.
@@ -243,6 +254,43 @@ mod tests {
 
     fn key() -> SigningKey {
         SigningKey::random(&mut rand::rngs::OsRng)
+    }
+
+    /// The twin of a seal: the same bytes with the signature's s replaced by n - s.
+    pub(crate) fn twin(seal: &str) -> String {
+        let mut bytes = BASE32_NOPAD.decode(seal.as_bytes()).unwrap();
+        let sig = Signature::from_slice(&bytes[BODY_LEN..]).unwrap();
+        let (r, s) = sig.split_scalars();
+        let flipped = Signature::from_scalars(r, -*s).unwrap();
+        bytes[BODY_LEN..].copy_from_slice(&flipped.to_bytes());
+        BASE32_NOPAD.encode(&bytes)
+    }
+
+    #[test]
+    fn a_seal_has_one_spelling_its_signature_twin_is_refused() {
+        let k = key();
+        for _ in 0..8 {
+            let seal = make(&facts(), &k).unwrap();
+            let other = twin(&seal);
+            assert_ne!(other, seal);
+            let vk = *k.verifying_key();
+            // The twin verifies as ECDSA (that is the point), but is not a seal.
+            assert!(open(&seal, |_| Some(vk)).is_ok());
+            assert!(matches!(
+                open(&other, |_| Some(vk)),
+                Err(SealError::BadSignature)
+            ));
+        }
+        // Base32 has no second spelling either: the unused low bits of the last character must
+        // be zero.
+        let seal = make(&facts(), &k).unwrap();
+        let last = seal.chars().last().unwrap();
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let pos = alphabet.find(last).unwrap();
+        let bumped = alphabet.chars().nth(pos ^ 1).unwrap();
+        let respelled = format!("{}{bumped}", &seal[..seal.len() - 1]);
+        let vk = *k.verifying_key();
+        assert!(open(&respelled, |_| Some(vk)).is_err());
     }
 
     #[test]

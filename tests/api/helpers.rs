@@ -232,8 +232,9 @@ impl Drop for TestApp {
     }
 }
 
-/// Settings for a test app. The public rate limit is far above anything a test sends, so only
-/// the tests of the limit itself meet a 429 (they lower it with [`TestApp::spawn_with`]).
+/// Settings for a test app. The public and sign-in rate limits are far above anything a test
+/// sends, so only the tests of the limits themselves meet a 429 (they lower them with
+/// [`TestApp::spawn_with`]).
 pub fn test_settings(db: &TestDb) -> Settings {
     test_settings_with(db, &[])
 }
@@ -249,6 +250,7 @@ pub fn test_settings_with(db: &TestDb, extra: &[(String, String)]) -> Settings {
         ("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
         ("PUBLIC_RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
         ("PUBLIC_RATE_LIMIT_BURST", "1000000".to_owned()),
+        ("LOGIN_RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -381,8 +383,10 @@ impl TestApp {
     pub async fn login(&self, username: &str, password: &str) -> String {
         let body = json!({"username": username, "password": password});
         let resp = self.anonymous().post("/api/v1/auth/login", &body).await;
-        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
-        let body: Value = resp.json().await.unwrap();
+        let status = resp.status();
+        let body = resp.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
         body["token"].as_str().unwrap().to_owned()
     }
 

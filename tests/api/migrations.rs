@@ -7,7 +7,9 @@ use crate::helpers::{TestDb, test_settings};
 async fn all_migrations_run_up_down_and_up_again() {
     let test_db = TestDb::create().await;
     let settings = test_settings(&test_db);
-    let conn = db::connect(&settings.database_url, 2).await.unwrap();
+    let conn = db::connect(&settings.database_url, 2, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
 
     db::migrate_up(&conn).await.unwrap();
     let status = db::migration_status(&conn).await.unwrap();

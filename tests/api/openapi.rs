@@ -184,8 +184,8 @@ fn every_operation_declares_every_status_its_shape_makes_possible() {
             let has = |name: &str, place: &str| {
                 params.iter().any(|p| p["name"] == name && p["in"] == place)
             };
-            // Every operation: a malformed request, a failure, an outage.
-            let mut needed = vec!["400", "500", "503"];
+            // Every operation: a malformed request, a body too slow, a failure, an outage.
+            let mut needed = vec!["400", "408", "500", "503"];
             if security.is_empty() {
                 for s in ["401", "403"] {
                     if declared.contains(&s) && !(s == "401" && op["operationId"] == "login") {

@@ -212,8 +212,9 @@ pub(crate) fn wrap(
         }
         let avail = width - line.indent;
         let mut word = word;
-        // Overlong word: split between characters.
-        while w > avail && word.chars().count() > 1 {
+        // Overlong word: split between characters. Each cut measures only the characters it
+        // passes and subtracts them, so a long unbroken word costs time linear in its length.
+        while w > avail && word.chars().nth(1).is_some() {
             let mut cut = 0;
             let mut acc = 0.0;
             for (i, c) in word.char_indices() {
@@ -242,13 +243,14 @@ pub(crate) fn wrap(
                 x + pending_space,
                 pending_space > 0.0,
             );
-            line.width = x + pending_space + face.width(&word[..cut], size);
+            let cut_width = face.width(&word[..cut], size);
+            line.width = x + pending_space + cut_width;
             lines.push(std::mem::take(&mut line));
             line.indent = rest_indent;
             x = 0.0;
             pending_space = 0.0;
             word = &word[cut..];
-            w = face.width(word, size);
+            w = (w - cut_width).max(0.0);
         }
         push_piece(
             &mut line,

@@ -1,13 +1,13 @@
 //! Builds the application from its settings and runs it: the one place where configuration,
 //! database, signing key, HTTP server and command line are wired together.
 
+pub mod server;
+
 use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
 
-use poem::{
-    Endpoint, EndpointExt, Route, Server,
-    listener::{Acceptor, Listener, TcpListener},
-};
+use poem::{Endpoint, EndpointExt, Route};
 use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
 
 use crate::{
     api::{
@@ -138,7 +138,8 @@ async fn connect(
     migrate: bool,
 ) -> Result<DatabaseConnection, StartupError> {
     let url = settings.database_url_redacted();
-    let db = db::connect(&settings.database_url, max_connections)
+    let acquire = Duration::from_secs(settings.database_acquire_timeout_seconds);
+    let db = db::connect(&settings.database_url, max_connections, acquire)
         .await
         .map_err(|source| StartupError::Database {
             url: url.clone(),
@@ -191,20 +192,55 @@ pub fn app(application: &Application) -> impl Endpoint + 'static {
     let limits = PublicLimits {
         per_minute: settings.public_rate_limit_per_minute,
         burst: settings.public_rate_limit_burst,
+        login_per_minute: settings.login_rate_limit_per_minute,
         trusted_proxies: settings.trusted_proxies.clone(),
     };
     Edge::new(
         RateLimit::new(routes, &limits, application.state.clock.clone()),
         settings.max_body_bytes,
+        Duration::from_secs(settings.body_read_timeout_seconds),
     )
+}
+
+/// What the server allows clients, from the settings.
+fn server_limits(settings: &Settings) -> server::ServerLimits {
+    server::ServerLimits {
+        header_read_timeout: Duration::from_secs(settings.header_read_timeout_seconds),
+        max_connections_per_client: settings.max_connections_per_client,
+        max_connections: open_files_for(settings.max_connections),
+        trusted_proxies: settings.trusted_proxies.clone(),
+        shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
+    }
+}
+
+/// Raises the open-files limit so `wanted` connections fit beside the database pool and the
+/// files the service opens; returns how many connections the limit allows.
+fn open_files_for(wanted: usize) -> usize {
+    const RESERVED: u64 = 128;
+    let wanted_files = wanted as u64 + RESERVED;
+    match rlimit::increase_nofile_limit(wanted_files) {
+        Ok(limit) if limit >= wanted_files => wanted,
+        Ok(limit) => {
+            let fits = limit.saturating_sub(RESERVED).max(16) as usize;
+            tracing::warn!(
+                open_files = limit,
+                max_connections = fits,
+                "the open-files limit holds fewer connections than MAX_CONNECTIONS"
+            );
+            fits
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the open-files limit");
+            wanted
+        }
+    }
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets requests in flight
 /// finish within the grace period.
 pub async fn serve(application: Application) -> Result<(), StartupError> {
     let settings = application.settings.clone();
-    let acceptor = TcpListener::bind(settings.bind_addr)
-        .into_acceptor()
+    let listener = TcpListener::bind(settings.bind_addr)
         .await
         .map_err(|source| StartupError::Bind {
             addr: settings.bind_addr,
@@ -216,14 +252,14 @@ pub async fn serve(application: Application) -> Result<(), StartupError> {
         database = %settings.database_url_redacted(),
         "invest-registry listening; API docs at /docs"
     );
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(
-            app(&application),
-            shutdown_signal(),
-            Some(Duration::from_secs(settings.shutdown_grace_seconds)),
-        )
-        .await
-        .map_err(StartupError::Serve)?;
+    server::serve(
+        listener,
+        app(&application),
+        server_limits(&settings),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(StartupError::Serve)?;
     tracing::info!("invest-registry stopped");
     Ok(())
 }
@@ -232,16 +268,17 @@ pub async fn serve(application: Application) -> Result<(), StartupError> {
 pub async fn spawn(
     application: Application,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .ok_or_else(|| std::io::Error::other("no local address"))?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let limits = server_limits(&application.settings);
     let handle = tokio::spawn(async move {
-        let _ = Server::new_with_acceptor(acceptor)
-            .run(app(&application))
-            .await;
+        let _ = server::serve(
+            listener,
+            app(&application),
+            limits,
+            std::future::pending::<()>(),
+        )
+        .await;
     });
     Ok((addr, handle))
 }

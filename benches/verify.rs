@@ -154,7 +154,7 @@ fn bench_app(app: Application) -> impl Endpoint + 'static {
         invest_registry::api::middleware::Edge::new(
             ep,
             app.settings.max_body_bytes,
-            std::time::Duration::from_secs(app.settings.body_read_timeout_seconds),
+            std::time::Duration::from_secs_f64(app.settings.body_read_timeout_seconds),
         )
     };
     let row = edge(poem::get(row_by_id).data(app.state.db.clone()));

@@ -32,9 +32,9 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// Seconds a client has to send a request head, and an idle kept-alive connection is kept
     /// (`HEADER_READ_TIMEOUT_SECONDS`).
-    pub header_read_timeout_seconds: u64,
+    pub header_read_timeout_seconds: f64,
     /// Seconds a client has to send a request body (`BODY_READ_TIMEOUT_SECONDS`).
-    pub body_read_timeout_seconds: u64,
+    pub body_read_timeout_seconds: f64,
     /// Connections one client may hold at once, 0 for no limit (`MAX_CONNECTIONS_PER_CLIENT`);
     /// trusted proxies are not limited.
     pub max_connections_per_client: usize,
@@ -271,16 +271,16 @@ impl Settings {
         let header_read_timeout_seconds = parse_number(
             get("HEADER_READ_TIMEOUT_SECONDS"),
             "HEADER_READ_TIMEOUT_SECONDS",
-            15,
-            1,
-            3600,
+            15.0,
+            0.05,
+            3600.0,
         )?;
         let body_read_timeout_seconds = parse_number(
             get("BODY_READ_TIMEOUT_SECONDS"),
             "BODY_READ_TIMEOUT_SECONDS",
-            30,
-            1,
-            3600,
+            30.0,
+            0.05,
+            3600.0,
         )?;
         let max_connections_per_client = parse_number(
             get("MAX_CONNECTIONS_PER_CLIENT"),

@@ -13,12 +13,15 @@ use super::{
     ApiTags,
     problem::{CreateError, ListError, problem_responses},
     resource::{ListPage, Listing, PageSize, listed},
-    security::StaffAuth,
-    types::Lenient,
+    security::{Admins, Authorized},
+    types::{Lenient, take_optional},
 };
 use crate::{
-    domain::auth::{ADMINS, ApiKey, Scope},
-    service::{self, AppState},
+    domain::{
+        FieldViolation, Violations,
+        auth::{ApiKey, Scope},
+    },
+    service::{self, AppState, ServiceError},
 };
 
 /// Agency API keys.
@@ -71,13 +74,33 @@ impl From<ApiKey> for ApiKeyView {
 )]
 pub struct ApiKeyCreate {
     /// The agency that will hold it, e.g. "Cục Thống kê tỉnh Quảng Trị".
-    agency: String,
+    agency: Lenient<String>,
     /// What it may read: `registry:read`, `certificates:read`, `feed:read`, `stats:read`.
-    scopes: Vec<Scope>,
+    scopes: Lenient<Vec<Scope>>,
     /// Requests allowed per minute (default 600).
-    rate_limit_per_minute: Option<i32>,
+    rate_limit_per_minute: Option<Lenient<i32>>,
     /// When it stops working; never when omitted.
-    expires_at: Option<DateTime<Utc>>,
+    expires_at: Option<Lenient<DateTime<Utc>>>,
+}
+
+impl ApiKeyCreate {
+    /// The key to create, or every field at fault (422), like every other body.
+    fn into_new_key(self) -> Result<service::api_keys::NewKey, Vec<FieldViolation>> {
+        let mut v = Violations::default();
+        let agency = self.agency.take("agency", &mut v);
+        let scopes = self.scopes.take("scopes", &mut v);
+        let rate = take_optional("rate_limit_per_minute", self.rate_limit_per_minute, &mut v);
+        let expires_at = take_optional("expires_at", self.expires_at, &mut v);
+        match (agency, scopes) {
+            (Some(agency), Some(scopes)) if v.is_empty() => Ok(service::api_keys::NewKey {
+                agency,
+                scopes,
+                rate_limit_per_minute: rate.unwrap_or(600),
+                expires_at,
+            }),
+            _ => Err(v.finish().err().unwrap_or_default()),
+        }
+    }
 }
 
 /// A new key. The secret is shown only in this response.
@@ -126,13 +149,13 @@ impl ApiKeysApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Result<Listing<ApiKeyView>, ListError> {
-        let ctx = auth.context_for(ADMINS)?;
+        let ctx = auth.context();
         let after = ListPage::<ApiKeyView>::after(cursor.0.as_deref())?;
         let page = service::api_keys::list(&state.db, &ctx, after, limit.0.get()).await?;
         Ok(Listing(ListPage::of(page, Into::into)))
@@ -145,22 +168,12 @@ impl ApiKeysApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         body: Json<ApiKeyCreate>,
     ) -> Result<KeyCreated, CreateError> {
-        let ctx = auth.context_for(ADMINS)?;
-        let b = body.0;
-        let (key, secret) = service::api_keys::create(
-            &state.db,
-            &ctx,
-            service::api_keys::NewKey {
-                agency: b.agency,
-                scopes: b.scopes,
-                rate_limit_per_minute: b.rate_limit_per_minute.unwrap_or(600),
-                expires_at: b.expires_at,
-            },
-        )
-        .await?;
+        let ctx = auth.context();
+        let new = body.0.into_new_key().map_err(ServiceError::Validation)?;
+        let (key, secret) = service::api_keys::create(&state.db, &ctx, new).await?;
         Ok(KeyCreated::Created(Json(ApiKeyCreated {
             secret,
             key: key.into(),
@@ -178,11 +191,11 @@ impl ApiKeysApi {
     async fn revoke(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         /// Key id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<KeyRevoked, RevokeError> {
-        let ctx = auth.context_for(ADMINS)?;
+        let ctx = auth.context();
         let key = service::api_keys::revoke(&state.db, &ctx, id.0.param("id")?).await?;
         Ok(KeyRevoked::Ok(Json(key.into())))
     }

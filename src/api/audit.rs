@@ -5,12 +5,14 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 use uuid::Uuid;
 
-use super::{ApiTags, problem::ListError, resource::PageSize, security::StaffAuth};
+use super::{
+    ApiTags,
+    problem::ListError,
+    resource::PageSize,
+    security::{Admins, Authorized},
+};
 use crate::{
-    domain::{
-        audit::{AuditFilter, StoredEvent},
-        auth::ADMINS,
-    },
+    domain::audit::{AuditFilter, StoredEvent},
     service::{self, AppState},
 };
 
@@ -127,7 +129,7 @@ impl AuditApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        _auth: Authorized<Admins>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// Only events older than this sequence number (the previous page's `next_before_seq`).
@@ -139,7 +141,6 @@ impl AuditApi {
         /// Only events by this user id.
         actor_id: Query<Option<String>>,
     ) -> Result<EventsListed, ListError> {
-        auth.context_for(ADMINS)?;
         let filter = AuditFilter {
             entity_type: entity_type.0,
             entity_id: entity_id.0,
@@ -162,8 +163,11 @@ impl AuditApi {
         method = "get",
         operation_id = "verify_audit_chain"
     )]
-    async fn verify(&self, state: Data<&AppState>, auth: StaffAuth) -> Result<Verified, ListError> {
-        auth.context_for(ADMINS)?;
+    async fn verify(
+        &self,
+        state: Data<&AppState>,
+        _auth: Authorized<Admins>,
+    ) -> Result<Verified, ListError> {
         let report = service::audit::verify(&state.db).await?;
         Ok(Verified::Ok(Json(AuditVerification {
             intact: report.first_broken.is_none(),

@@ -14,12 +14,12 @@ use super::{
     ApiTags,
     problem::{ReadError, problem_responses},
     resource::{ListPage, Listing, PageSize, listed},
-    security::{ReaderAuth, StaffAuth},
+    security::{AnyStaff, Approvers, Authorized, Drafters, ReaderAuth},
     types::{Date, Lenient},
 };
 use crate::{
     domain::{
-        auth::{ANY_STAFF, APPROVERS, DRAFTERS, Scope},
+        auth::Scope,
         certificate::{Certificate, CertificateStatus, KeyStatus},
         format::version_label,
         lifecycle::CertificateAction,
@@ -294,13 +294,13 @@ fn pdf_name(c: &Certificate, suffix: &str) -> String {
 /// Suspend, resume or revoke, as an approver.
 async fn lifecycle(
     state: &AppState,
-    auth: &StaffAuth,
+    auth: &Authorized<Approvers>,
     id: Lenient<Uuid>,
     action: CertificateAction,
     reason: Option<String>,
     effective_on: Option<chrono::NaiveDate>,
 ) -> Result<CertificateFound, CertificateActionError> {
-    let ctx = auth.context_for(APPROVERS)?;
+    let ctx = auth.context();
     let c = service::lifecycle::act_on_certificate(
         &state.db,
         &ctx,
@@ -330,7 +330,7 @@ impl CertificatesApi {
     async fn draft(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Drafters>,
         /// Project id.
         id: Path<Lenient<Uuid>>,
         /// A unique key per intended draft (1-255 visible ASCII characters); a retry with the same
@@ -339,7 +339,7 @@ impl CertificatesApi {
         idempotency_key: Header<Option<String>>,
         body: Json<CertificateDraftBody>,
     ) -> Result<CertificateCreated, DraftError> {
-        let ctx = auth.context_for(DRAFTERS)?;
+        let ctx = auth.context();
         let out = service::certificates::draft(
             &state.db,
             &state.issuer,
@@ -450,11 +450,10 @@ impl CertificatesApi {
     async fn preview(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        _auth: Authorized<AnyStaff>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<PdfFile, PdfError> {
-        auth.context_for(ANY_STAFF)?;
         let (c, bytes) =
             service::certificates::preview(&state.db, &state.issuer, id.0.param("id")?).await?;
         Ok(PdfFile::Ok(
@@ -479,7 +478,7 @@ impl CertificatesApi {
     async fn approve(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
         /// A unique key per intended approval; a retry with the same key returns the issued
@@ -487,7 +486,7 @@ impl CertificatesApi {
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(APPROVERS)?;
+        let ctx = auth.context();
         let out = service::certificates::approve(
             &state.db,
             &state.issuer,
@@ -515,12 +514,12 @@ impl CertificatesApi {
     async fn reject(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
         body: Json<ReasonBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
-        let ctx = auth.context_for(APPROVERS)?;
+        let ctx = auth.context();
         let c = service::certificates::reject(&state.db, &ctx, id.0.param("id")?, body.0.reason)
             .await?;
         let rv = c.row_version;
@@ -539,7 +538,7 @@ impl CertificatesApi {
     async fn suspend(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
         body: Json<ReasonBody>,
@@ -566,7 +565,7 @@ impl CertificatesApi {
     async fn resume(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<CertificateFound, CertificateActionError> {
@@ -585,7 +584,7 @@ impl CertificatesApi {
     async fn revoke(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
         body: Json<RevokeBody>,

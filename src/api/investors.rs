@@ -14,13 +14,13 @@ use super::{
     ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
-    security::{ReaderAuth, StaffAuth},
+    security::{Authorized, Editors, ReaderAuth},
     types::{Date, Lenient, Percent, json_example, take_optional, take_patch},
 };
 use crate::{
     domain::{
         FieldViolation, Violations,
-        auth::{REGISTRY_EDITORS, Scope},
+        auth::Scope,
         investor::{
             DocType, Document, Investor, InvestorData, InvestorFilter, InvestorKind, InvestorPatch,
             Representative, Sex,
@@ -515,10 +515,10 @@ impl InvestorsApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         body: Json<InvestorCreate>,
     ) -> Result<Created<InvestorView>, CreateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
         let investor = service::investors::create(&state.db, &ctx, data).await?;
         let (id, version) = (investor.id, investor.version);
@@ -551,7 +551,7 @@ impl InvestorsApi {
     async fn update(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Investor id.
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*`).
@@ -559,7 +559,7 @@ impl InvestorsApi {
         if_match: Header<Option<String>>,
         body: Json<InvestorPatchBody>,
     ) -> Result<Found<InvestorView>, UpdateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let investor =

@@ -13,15 +13,11 @@ use super::{
     ApiTags,
     problem::{ReadError, problem_responses},
     resource::{ListPage, Listing, PageSize, listed},
-    security::{ReaderAuth, StaffAuth},
+    security::{Authorized, Editors, ReaderAuth},
     types::{AreaM2, Date, Lenient, json_example},
 };
 use crate::{
-    domain::{
-        Violations,
-        auth::{REGISTRY_EDITORS, Scope},
-        lease::Lease,
-    },
+    domain::{Violations, auth::Scope, lease::Lease},
     service::{self, AppState, ServiceError},
 };
 
@@ -197,12 +193,12 @@ impl LeasesApi {
     async fn lease(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Project id.
         id: Path<Lenient<Uuid>>,
         body: Json<LeaseCreate>,
     ) -> Result<LeaseCreated, LeaseError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let mut v = Violations::default();
         let b = body.0;
         let parcel_id = b.parcel_id.take("parcel_id", &mut v);
@@ -239,12 +235,12 @@ impl LeasesApi {
     async fn release(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Lease id.
         id: Path<Lenient<Uuid>>,
         body: Json<LeaseRelease>,
     ) -> Result<LeaseDone, LeaseError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let lease =
             service::leases::release(&state.db, &ctx, id.0.param("id")?, body.0.reason).await?;
         Ok(LeaseDone::Ok(Json(lease.into())))

@@ -32,6 +32,8 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// The most headers a request may carry.
 pub const MAX_HEADERS: usize = 100;
+/// Request headers the API reads as text values.
+const TEXT_HEADERS: &[&str] = &["Idempotency-Key", "If-Match"];
 
 /// One operation of the spec: its path template, method and accepted body types.
 #[derive(Debug, Clone)]
@@ -257,7 +259,7 @@ impl<E: Endpoint> Edge<E> {
                 "request-timeout",
                 format!(
                     "the request body did not arrive within {} seconds",
-                    self.body_timeout.as_secs()
+                    self.body_timeout.as_secs_f64()
                 ),
             ))),
         }
@@ -295,6 +297,18 @@ fn check_head(req: &Request) -> Result<(), Box<Problem>> {
                 "the request carries more than {MAX_HEADERS} headers or {MAX_HEADER_BYTES} bytes of them"
             ),
         )));
+    }
+    // Headers the API reads as text: a value that is not printable ASCII is refused, not taken
+    // for an absent header.
+    for name in TEXT_HEADERS {
+        if let Some(value) = headers.get(*name)
+            && !value.as_bytes().iter().all(|b| (0x20..=0x7e).contains(b))
+        {
+            return Err(Box::new(Problem::bad_parameter(
+                name,
+                "must be printable ASCII",
+            )));
+        }
     }
     let decoded_path = percent_decode(req.uri().path());
     if let Some(c) = forbidden_char(&decoded_path) {
@@ -336,14 +350,16 @@ fn check_json_text(bytes: &[u8]) -> Result<(), Box<Problem>> {
     if violations.is_empty() {
         return Ok(());
     }
-    Err(Box::new(Problem::new(
-        "validation",
-        format!(
-            "{} field(s) are invalid; nothing was changed",
-            violations.len()
-        ),
-    )
-    .with_errors(violations)))
+    Err(Box::new(
+        Problem::new(
+            "validation",
+            format!(
+                "{} field(s) are invalid; nothing was changed",
+                violations.len()
+            ),
+        )
+        .with_errors(violations),
+    ))
 }
 
 fn walk_text(value: &serde_json::Value, path: String, out: &mut Vec<FieldViolation>) {

@@ -14,13 +14,13 @@ use super::{
     ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
-    security::{ReaderAuth, StaffAuth},
+    security::{Authorized, Editors, ReaderAuth},
     types::{AreaM2, Lenient, take_optional, take_patch},
 };
 use crate::{
     domain::{
         FieldViolation, Violations,
-        auth::{REGISTRY_EDITORS, Scope},
+        auth::Scope,
         parcel::{LandUse, Parcel, ParcelData, ParcelFilter, ParcelPatch, ParcelStatus},
     },
     service::{self, AppState, ServiceError},
@@ -248,12 +248,12 @@ impl ParcelsApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         body: Json<ParcelCreate>,
     ) -> Result<Created<ParcelView>, CreateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
         let parcel = service::parcels::create(&state.db, &ctx, id.0.param("id")?, data).await?;
         let (id, version) = (parcel.id, parcel.version);
@@ -286,7 +286,7 @@ impl ParcelsApi {
     async fn update(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Parcel id.
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
@@ -294,7 +294,7 @@ impl ParcelsApi {
         if_match: Header<Option<String>>,
         body: Json<ParcelPatchBody>,
     ) -> Result<Found<ParcelView>, UpdateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let parcel =

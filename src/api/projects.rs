@@ -16,13 +16,13 @@ use super::{
     ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError, problem_responses},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
-    security::{ReaderAuth, StaffAuth},
+    security::{Approvers, Authorized, Editors, ReaderAuth},
     types::{Date, Lenient, json_example, take_optional, take_patch},
 };
 use crate::{
     domain::{
         FieldViolation, Violations,
-        auth::{APPROVERS, REGISTRY_EDITORS, Scope},
+        auth::Scope,
         project::{
             CodeSource, Contribution, ContributionForm, Incentive, Milestone, Objective, Project,
             ProjectData, ProjectFilter, ProjectPatch, ProjectStatus,
@@ -822,10 +822,10 @@ impl ProjectsApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         body: Json<ProjectCreate>,
     ) -> Result<Created<ProjectView>, CreateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let (code, data) = body.0.into_domain().map_err(ServiceError::Validation)?;
         let s = &state.policy;
         let project = service::projects::create(
@@ -867,7 +867,7 @@ impl ProjectsApi {
     async fn update(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Project id.
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*`).
@@ -875,7 +875,7 @@ impl ProjectsApi {
         if_match: Header<Option<String>>,
         body: Json<ProjectPatchBody>,
     ) -> Result<Found<ProjectView>, UpdateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let project = service::projects::update(
@@ -902,12 +902,12 @@ impl ProjectsApi {
     async fn change_status(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Approvers>,
         /// Project id.
         id: Path<Lenient<Uuid>>,
         body: Json<StatusChange>,
     ) -> Result<Found<ProjectView>, TransitionError> {
-        let ctx = auth.context_for(APPROVERS)?;
+        let ctx = auth.context();
         let project = service::lifecycle::transition(
             &state.db,
             &ctx,

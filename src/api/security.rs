@@ -36,14 +36,6 @@ pub struct StaffPrincipal {
 }
 
 impl StaffAuth {
-    /// The context for an action that needs one of `roles`; 403 otherwise. Checked before the
-    /// body is examined, so a caller without the role learns nothing about validation rules.
-    pub fn context_for(&self, roles: &[Role]) -> Result<Context, ServiceError> {
-        let ctx = self.context();
-        crate::service::users::require(&ctx, roles)?;
-        Ok(ctx)
-    }
-
     /// The context a mutation records in the audit log.
     pub fn context(&self) -> Context {
         Context {
@@ -55,6 +47,94 @@ impl StaffAuth {
             request_id: current_request_id(),
             now: self.0.now,
         }
+    }
+}
+
+/// A set of roles an operation needs, as a type, so the role is checked while the request's
+/// credentials are: before the body is read or parsed, a caller without the role gets 403 and
+/// learns nothing about the operation's validation rules.
+pub trait RoleSet: Send + Sync + 'static {
+    /// The roles, any one of which is enough.
+    const ROLES: &'static [Role];
+}
+
+macro_rules! role_set {
+    ($(#[$meta:meta])* $name:ident = $roles:path) => {
+        $(#[$meta])*
+        pub struct $name;
+        impl RoleSet for $name {
+            const ROLES: &'static [Role] = $roles;
+        }
+    };
+}
+
+role_set!(
+    /// Who changes registry data.
+    Editors = crate::domain::auth::REGISTRY_EDITORS
+);
+role_set!(
+    /// Who drafts certificates.
+    Drafters = crate::domain::auth::DRAFTERS
+);
+role_set!(
+    /// Who issues certificates and decides on a project's status.
+    Approvers = crate::domain::auth::APPROVERS
+);
+role_set!(
+    /// Who administers accounts, keys and the audit log.
+    Admins = crate::domain::auth::ADMINS
+);
+role_set!(
+    /// Every staff member.
+    AnyStaff = crate::domain::auth::ANY_STAFF
+);
+
+/// A staff bearer token whose user holds one of the roles of `R`: 401 without a valid token,
+/// 403 without the role, both before the body is read. In the spec it is the `StaffAuth`
+/// scheme.
+pub struct Authorized<R: RoleSet> {
+    auth: StaffAuth,
+    roles: std::marker::PhantomData<R>,
+}
+
+impl<R: RoleSet> Authorized<R> {
+    /// The context a mutation records in the audit log.
+    pub fn context(&self) -> Context {
+        self.auth.context()
+    }
+
+    /// The signed-in staff member and the token used.
+    pub fn principal(&self) -> &StaffPrincipal {
+        &self.auth.0
+    }
+}
+
+impl<'a, R: RoleSet> ApiExtractor<'a> for Authorized<R> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        StaffAuth::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        StaffAuth::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let auth = StaffAuth::from_request(req, body, param_opts).await?;
+        crate::service::users::require(&auth.context(), R::ROLES)
+            .map_err(|e| poem::Error::from_response(Problem::from(e).into_poem_response()))?;
+        Ok(Self {
+            auth,
+            roles: std::marker::PhantomData,
+        })
     }
 }
 

@@ -13,11 +13,11 @@ use super::{
     auth::UserView,
     problem::{CreateError, ListError, problem_responses},
     resource::{ListPage, Listing, PageSize, listed},
-    security::StaffAuth,
+    security::{Admins, Authorized},
     types::Lenient,
 };
 use crate::{
-    domain::auth::{ADMINS, Role},
+    domain::auth::Role,
     service::{self, AppState},
 };
 
@@ -101,13 +101,13 @@ impl UsersApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Result<Listing<UserView>, ListError> {
-        let ctx = auth.context_for(ADMINS)?;
+        let ctx = auth.context();
         let after = ListPage::<UserView>::after(cursor.0.as_deref())?;
         let page = service::users::list(&state.db, &ctx, after, limit.0.get()).await?;
         Ok(Listing(ListPage::of(page, Into::into)))
@@ -118,13 +118,13 @@ impl UsersApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         body: Json<UserCreate>,
     ) -> Result<UserCreated, CreateError> {
         let b = body.0;
         let user = service::users::create(
             &state.db,
-            &auth.context_for(ADMINS)?,
+            &auth.context(),
             service::users::NewUser {
                 username: b.username,
                 display_name: b.display_name,
@@ -149,17 +149,13 @@ impl UsersApi {
     async fn disable(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         /// Account id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<UserChanged, UserActionError> {
-        let user = service::users::set_disabled(
-            &state.db,
-            &auth.context_for(ADMINS)?,
-            id.0.param("id")?,
-            true,
-        )
-        .await?;
+        let user =
+            service::users::set_disabled(&state.db, &auth.context(), id.0.param("id")?, true)
+                .await?;
         Ok(UserChanged::Ok(Json(user.into())))
     }
 
@@ -172,17 +168,13 @@ impl UsersApi {
     async fn enable(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         /// Account id.
         id: Path<Lenient<Uuid>>,
     ) -> Result<UserChanged, UserActionError> {
-        let user = service::users::set_disabled(
-            &state.db,
-            &auth.context_for(ADMINS)?,
-            id.0.param("id")?,
-            false,
-        )
-        .await?;
+        let user =
+            service::users::set_disabled(&state.db, &auth.context(), id.0.param("id")?, false)
+                .await?;
         Ok(UserChanged::Ok(Json(user.into())))
     }
 
@@ -197,14 +189,14 @@ impl UsersApi {
     async fn reset_password(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Admins>,
         /// Account id.
         id: Path<Lenient<Uuid>>,
         body: Json<PasswordReset>,
     ) -> Result<UserChanged, UserActionError> {
         let user = service::users::reset_password(
             &state.db,
-            &auth.context_for(ADMINS)?,
+            &auth.context(),
             id.0.param("id")?,
             body.0.password,
         )

@@ -14,13 +14,13 @@ use super::{
     ApiTags, parse_if_match,
     problem::{CreateError, ListError, ReadError, UpdateError},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
-    security::{ReaderAuth, StaffAuth},
+    security::{Authorized, Editors, ReaderAuth},
     types::{AreaM2, Date, Lenient, take_optional, take_patch},
 };
 use crate::{
     domain::{
         Violations,
-        auth::{REGISTRY_EDITORS, Scope},
+        auth::Scope,
         zone::{Zone, ZoneData, ZoneFilter, ZoneKind, ZonePatch, ZoneStatus},
     },
     service::{self, AppState, ServiceError, leases::Occupancy},
@@ -411,10 +411,10 @@ impl ZonesApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         body: Json<ZoneCreate>,
     ) -> Result<Created<ZoneView>, CreateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
         let zone = service::zones::create(&state.db, &ctx, data).await?;
         let (id, version) = (zone.id, zone.version);
@@ -465,7 +465,7 @@ impl ZonesApi {
     async fn update(
         &self,
         state: Data<&AppState>,
-        auth: StaffAuth,
+        auth: Authorized<Editors>,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
@@ -473,7 +473,7 @@ impl ZonesApi {
         if_match: Header<Option<String>>,
         body: Json<ZonePatchBody>,
     ) -> Result<Found<ZoneView>, UpdateError> {
-        let ctx = auth.context_for(REGISTRY_EDITORS)?;
+        let ctx = auth.context();
         let precondition = parse_if_match(if_match.0.as_deref())?;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let zone = service::zones::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)

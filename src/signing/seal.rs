@@ -372,4 +372,46 @@ mod tests {
             assert!(v <= 10, "{url} needs version {v}");
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn fixed_key() -> SigningKey {
+            SigningKey::from_slice(&[7u8; 32]).unwrap()
+        }
+
+        proptest! {
+            /// Any text: refused without a panic (a text that decodes is not signed by the key).
+            #[test]
+            fn any_text_is_answered_without_a_panic(text in "\\PC{0,240}") {
+                let vk = *fixed_key().verifying_key();
+                prop_assert!(open(&text, |_| Some(vk)).is_err());
+            }
+
+            /// Any 106 bytes in Base32 (the length of a seal): refused.
+            #[test]
+            fn any_seal_shaped_bytes_are_refused(bytes in proptest::collection::vec(any::<u8>(), SEAL_LEN..=SEAL_LEN)) {
+                let vk = *fixed_key().verifying_key();
+                let text = BASE32_NOPAD.encode(&bytes);
+                prop_assert!(open(&text, |_| Some(vk)).is_err());
+            }
+
+            /// Any one character of a real seal changed to another: refused.
+            #[test]
+            fn a_changed_character_is_refused(pos in 0usize..170, c in "[A-Z2-7]") {
+                let k = fixed_key();
+                let seal = make(&facts(), &k).unwrap();
+                let pos = pos % seal.len();
+                let c = c.chars().next().unwrap();
+                prop_assume!(seal.as_bytes()[pos] != c as u8);
+                let mut changed = seal.clone().into_bytes();
+                changed[pos] = c as u8;
+                let changed = String::from_utf8(changed).unwrap();
+                let vk = *k.verifying_key();
+                prop_assert!(open(&changed, |_| Some(vk)).is_err());
+            }
+        }
+    }
 }

@@ -509,3 +509,46 @@ fn timing() {
         out.len()
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any bytes: an answer, never a panic, and never a signature that verifies.
+        #[test]
+        fn any_bytes_are_answered_without_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            if let Ok(all) = verify_pdf_signatures(&bytes) {
+                prop_assert!(all.iter().all(Result::is_err));
+            }
+        }
+
+        /// A signed file with anything appended: the registry's signature still verifies for
+        /// what it covers, and never for the whole file.
+        #[test]
+        fn appended_bytes_never_pass_for_the_signed_file(extra in proptest::collection::vec(any::<u8>(), 1..512)) {
+            let mut copy = signed().to_vec();
+            copy.extend_from_slice(&extra);
+            let all = verify_pdf_signatures(&copy).unwrap();
+            let first = all[0].as_ref().unwrap();
+            prop_assert!(!first.covers_whole_file);
+            prop_assert_eq!(first.signed_len, signed().len());
+        }
+
+        /// A changed byte outside the signature value: no signature verifies.
+        #[test]
+        fn a_flip_outside_the_signature_value_is_caught(pos in 0usize..1_000_000, bit in 0u8..8) {
+            let out = signed();
+            let at = rfind(out, b"/ByteRange").unwrap();
+            let [_, len0, start1, _] = parse_byte_range(&out[at + 10..]).unwrap();
+            let pos = pos % out.len();
+            prop_assume!(pos < len0 || pos >= start1);
+            let mut copy = out.to_vec();
+            copy[pos] ^= 1 << bit;
+            if let Ok(all) = verify_pdf_signatures(&copy) {
+                prop_assert!(all.iter().all(Result::is_err), "flip at {} accepted", pos);
+            }
+        }
+    }
+}

@@ -198,14 +198,14 @@ pub fn app(application: &Application) -> impl Endpoint + 'static {
     Edge::new(
         RateLimit::new(routes, &limits, application.state.clock.clone()),
         settings.max_body_bytes,
-        Duration::from_secs(settings.body_read_timeout_seconds),
+        Duration::from_secs_f64(settings.body_read_timeout_seconds),
     )
 }
 
 /// What the server allows clients, from the settings.
 fn server_limits(settings: &Settings) -> server::ServerLimits {
     server::ServerLimits {
-        header_read_timeout: Duration::from_secs(settings.header_read_timeout_seconds),
+        header_read_timeout: Duration::from_secs_f64(settings.header_read_timeout_seconds),
         max_connections_per_client: settings.max_connections_per_client,
         max_connections: open_files_for(settings.max_connections),
         trusted_proxies: settings.trusted_proxies.clone(),

@@ -180,6 +180,10 @@ where
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)
             .keep_alive(true)
+            // Room beyond the edge's own limits (8 KiB target, 100 headers, 32 KiB of them), so
+            // a request over them reaches the edge and gets a problem, not hyper's bare status.
+            .max_headers(256)
+            .max_buf_size(256 * 1024)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

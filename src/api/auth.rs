@@ -105,6 +105,7 @@ problem_responses! {
         401 Unauthorized "Wrong username or password, or the account is disabled.",
         413 PayloadTooLarge "The request body is larger than the configured limit.",
         415 UnsupportedMediaType "The body is not `application/json`.",
+        422 Unprocessable "A name or text in the body holds a character the registry never accepts (a control, bidirectional or invisible character); `errors` names it.",
         429 TooManyRequests "Too many attempts from this client (for this account, or in all); retry after `Retry-After` seconds.",
     }
 }

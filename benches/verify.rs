@@ -154,6 +154,8 @@ fn bench_app(app: Application) -> impl Endpoint + 'static {
         invest_registry::api::middleware::Edge::new(
             ep,
             app.settings.max_body_bytes,
+            app.settings.max_upload_bytes,
+            invest_registry::web::UPLOAD_PATHS,
             std::time::Duration::from_secs_f64(app.settings.body_read_timeout_seconds),
         )
     };

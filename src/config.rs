@@ -76,6 +76,15 @@ pub struct Settings {
     /// How long a downloaded status bundle may be used, in hours
     /// (`STATUS_BUNDLE_MAX_AGE_HOURS`).
     pub status_bundle_max_age_hours: u32,
+    /// The unit code at the head of receipt codes `UNIT-YYMMDD-NNNN` (`RECEIPT_UNIT_CODE`).
+    pub receipt_unit_code: String,
+    /// Largest attachment, in bytes (`MAX_ATTACHMENT_BYTES`).
+    pub max_attachment_bytes: usize,
+    /// Most files one dossier may hold (`MAX_ATTACHMENTS_PER_DOSSIER`).
+    pub max_attachments_per_dossier: usize,
+    /// Largest request body of the upload operations (a submission with its files), in bytes
+    /// (`MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: usize,
 }
 
 /// How log lines are written.
@@ -139,6 +148,10 @@ const KNOWN: &[&str] = &[
     "MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
     "LOGIN_RATE_LIMIT_PER_MINUTE",
+    "RECEIPT_UNIT_CODE",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_ATTACHMENTS_PER_DOSSIER",
+    "MAX_UPLOAD_BYTES",
 ];
 
 impl Settings {
@@ -310,6 +323,37 @@ impl Settings {
             0,
             1_000_000,
         )?;
+        let receipt_unit_code = get("RECEIPT_UNIT_CODE")
+            .unwrap_or("BQLKKT")
+            .trim()
+            .to_owned();
+        if !crate::domain::dossier::check_unit_code(&receipt_unit_code) {
+            return Err(ConfigError::new(
+                "RECEIPT_UNIT_CODE",
+                "must be 1-16 upper-case letters, digits, `.` or `_` (no hyphen: it separates the parts of a receipt code)",
+            ));
+        }
+        let max_attachment_bytes = parse_number(
+            get("MAX_ATTACHMENT_BYTES"),
+            "MAX_ATTACHMENT_BYTES",
+            10 * 1024 * 1024,
+            1024,
+            256 * 1024 * 1024,
+        )?;
+        let max_attachments_per_dossier = parse_number(
+            get("MAX_ATTACHMENTS_PER_DOSSIER"),
+            "MAX_ATTACHMENTS_PER_DOSSIER",
+            30,
+            1,
+            1000,
+        )?;
+        let max_upload_bytes = parse_number(
+            get("MAX_UPLOAD_BYTES"),
+            "MAX_UPLOAD_BYTES",
+            32 * 1024 * 1024,
+            1024,
+            1024 * 1024 * 1024,
+        )?;
         let bootstrap_admin_password = get("BOOTSTRAP_ADMIN_PASSWORD").map(str::to_owned);
         if let Some(p) = &bootstrap_admin_password
             && p.chars().count() < 12
@@ -443,6 +487,10 @@ impl Settings {
             max_connections,
             database_acquire_timeout_seconds,
             login_rate_limit_per_minute,
+            receipt_unit_code,
+            max_attachment_bytes,
+            max_attachments_per_dossier,
+            max_upload_bytes,
         })
     }
 

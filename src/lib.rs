@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! main -> startup -> api / web / cli / demo -> service -> db -> entity
-//!                                               \-> certificate (render), signing -> domain
+//!                                               \-> certificate (render), signing, files -> domain
 //! ```
 //!
 //! - [`domain`]: validated values and pure rules: zones, parcels, investors, projects, leases,
@@ -15,7 +15,10 @@
 //! - [`signing`]: keys, the QR seal, PAdES PDF signatures and the signed status bundle; pure
 //!   functions over bytes.
 //! - [`certificate`]: renders a frozen content to PDF with its template; the issuer renders,
-//!   seals and signs.
+//!   seals and signs. The one-stop desk's receipt slips and apology letters are rendered in the
+//!   same typographic family.
+//! - [`files`]: what an uploaded file is, by its content, and whether it is safe to keep
+//!   (PDF, PNG, JPEG; truncation, decompression bombs, encryption); pure functions over bytes.
 //! - [`db`]: the only code that speaks sea-orm: queries, and rows mapped to domain values.
 //! - [`service`]: the use cases, each in its own transaction with its audit event; the
 //!   application state ([`service::AppState`]), the clock and the error every caller sees.
@@ -35,6 +38,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod files;
 pub mod service;
 pub mod signing;
 pub mod startup;

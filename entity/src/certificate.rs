@@ -36,6 +36,8 @@ pub struct Model {
     pub status_effective_on: Option<Date>,
     pub status_changed_at: Option<DateTimeUtc>,
     pub row_version: i32,
+    /// The dossier the certificate was drafted for, if any.
+    pub dossier_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,12 +3,19 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod calendar_day;
 pub mod certificate;
 pub mod certificate_pdf;
+pub mod dossier;
+pub mod dossier_apology;
+pub mod dossier_attachment;
+pub mod dossier_attachment_content;
+pub mod dossier_step;
 pub mod idempotency_key;
 pub mod investor;
 pub mod lease;
 pub mod parcel;
+pub mod procedure;
 pub mod project;
 pub mod project_investor;
 pub mod session;

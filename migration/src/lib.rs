@@ -12,6 +12,8 @@ mod m20261129_000005_project_preparers;
 mod m20261130_000006_certificates;
 mod m20261201_000007_verification;
 mod m20261202_000008_sign_in_attempts;
+mod m20261203_000009_dossiers;
+pub mod seed_calendar;
 
 /// Every migration of the registry, oldest first.
 pub struct Migrator;
@@ -28,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_certificates::Migration),
             Box::new(m20261201_000007_verification::Migration),
             Box::new(m20261202_000008_sign_in_attempts::Migration),
+            Box::new(m20261203_000009_dossiers::Migration),
         ]
     }
 }

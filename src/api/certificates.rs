@@ -85,6 +85,8 @@ pub struct CertificateView {
     superseded_by: Option<Uuid>,
     /// Reason of the last status change (rejection, suspension, revocation).
     status_reason: Option<String>,
+    /// The one-stop dossier it answers; issuing it approves the dossier.
+    dossier_id: Option<Uuid>,
     /// Date the last status change took effect (e.g. the revocation date).
     status_effective_on: Option<Date>,
     /// When the status last changed.
@@ -151,6 +153,7 @@ fn view_with(
         approved_by: c.approved_by,
         superseded_by: c.superseded_by,
         status_reason: c.status_reason,
+        dossier_id: c.dossier_id,
         status_effective_on: c.status_effective_on.map(Date),
         status_changed_at: c.status_changed_at,
         created_at: c.created_at,
@@ -171,6 +174,11 @@ pub struct CertificateDraftBody {
     /// `true` prints English labels and headings after the Vietnamese ones (song ngữ); the
     /// Vietnamese text is the legal one. Default `false`.
     bilingual: Option<bool>,
+    /// The one-stop dossier this version answers (received or in review, for a procedure whose
+    /// result is a certificate). Its receipt date fills `dossier_received_on` when that is
+    /// absent; issuing the version approves the dossier and makes the signed PDF its
+    /// electronic result.
+    dossier_id: Option<Lenient<Uuid>>,
 }
 
 /// A reason, for rejecting a draft or suspending a certificate.
@@ -340,6 +348,9 @@ impl CertificatesApi {
         body: Json<CertificateDraftBody>,
     ) -> Result<CertificateCreated, DraftError> {
         let ctx = auth.context();
+        let mut v = crate::domain::Violations::default();
+        let dossier_id = super::types::take_optional("dossier_id", body.0.dossier_id, &mut v);
+        v.finish().map_err(ServiceError::Validation)?;
         let out = service::certificates::draft(
             &state.db,
             &state.issuer,
@@ -348,6 +359,7 @@ impl CertificatesApi {
             service::certificates::DraftRequest {
                 dossier_received_on: body.0.dossier_received_on.map(|d| d.0),
                 bilingual: body.0.bilingual.unwrap_or(false),
+                dossier_id,
             },
             idempotency_key.0.as_deref(),
         )

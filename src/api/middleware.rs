@@ -47,6 +47,11 @@ struct Operation {
 pub struct Edge<E> {
     inner: E,
     max_body_bytes: usize,
+    /// The larger limit of operations that take files (`multipart/form-data`), and of the web
+    /// forms that do.
+    max_upload_bytes: usize,
+    /// Paths of web forms that upload files (not in the spec).
+    upload_paths: &'static [&'static str],
     body_timeout: Duration,
     /// Every operation of the spec, for `Allow` on 405 answers and the accepted body types on
     /// 415 answers.
@@ -54,13 +59,36 @@ pub struct Edge<E> {
 }
 
 impl<E> Edge<E> {
-    /// Wraps `inner`, refusing bodies above `max_body_bytes` or slower than `body_timeout`.
-    pub fn new(inner: E, max_body_bytes: usize, body_timeout: Duration) -> Self {
+    /// Wraps `inner`, refusing bodies above `max_body_bytes` (`max_upload_bytes` for operations
+    /// that take files, and for the web forms at `upload_paths`) or slower than `body_timeout`.
+    pub fn new(
+        inner: E,
+        max_body_bytes: usize,
+        max_upload_bytes: usize,
+        upload_paths: &'static [&'static str],
+        body_timeout: Duration,
+    ) -> Self {
         Self {
             inner,
             max_body_bytes,
+            max_upload_bytes,
+            upload_paths,
             body_timeout,
             operations: operations(),
+        }
+    }
+
+    /// The body limit of a request: larger for uploads.
+    fn limit_for(&self, path: &str, method: &Method) -> usize {
+        let uploads = self.upload_paths.contains(&path)
+            || self
+                .body_types_for(path, method)
+                .iter()
+                .any(|t| t.starts_with("multipart/"));
+        if uploads {
+            self.max_upload_bytes.max(self.max_body_bytes)
+        } else {
+            self.max_body_bytes
         }
     }
 
@@ -228,6 +256,7 @@ impl<E: Endpoint> Edge<E> {
     /// deadline; `None` when there is none. Refusals close the connection: the rest of the body
     /// is never read.
     async fn read_body(&self, req: &mut Request) -> Result<Option<bytes::Bytes>, Response> {
+        let limit = self.limit_for(req.uri().path(), req.method());
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -235,22 +264,17 @@ impl<E: Endpoint> Edge<E> {
             .and_then(|v| v.trim().parse::<u64>().ok());
         let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
         match declared {
-            Some(len) if len > self.max_body_bytes as u64 => {
-                return Err(closing(too_large(self.max_body_bytes)));
+            Some(len) if len > limit as u64 => {
+                return Err(closing(too_large(limit)));
             }
             Some(0) => return Ok(None),
             None if !chunked => return Ok(None),
             _ => {}
         }
         let body = req.take_body();
-        match tokio::time::timeout(
-            self.body_timeout,
-            body.into_bytes_limit(self.max_body_bytes),
-        )
-        .await
-        {
+        match tokio::time::timeout(self.body_timeout, body.into_bytes_limit(limit)).await {
             Ok(Ok(bytes)) => Ok(Some(bytes)),
-            Ok(Err(ReadBodyError::PayloadTooLarge)) => Err(closing(too_large(self.max_body_bytes))),
+            Ok(Err(ReadBodyError::PayloadTooLarge)) => Err(closing(too_large(limit))),
             Ok(Err(e)) => Err(closing(Problem::new(
                 "bad-request",
                 format!("the request body could not be read: {e}"),

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod dossiers;
 pub mod health;
 pub mod investors;
 pub mod leases;
@@ -12,6 +13,7 @@ pub mod middleware;
 pub mod pagination;
 pub mod parcels;
 pub mod problem;
+pub mod procedures;
 pub mod projects;
 pub mod rate_limit;
 pub mod request_context;
@@ -53,6 +55,9 @@ pub enum ApiTags {
     Certificates,
     /// Public verification of a certificate's QR seal or PDF: genuine, and in force?
     Verification,
+    /// The one-stop desk: dossiers with their statutory deadlines, public tracking, the
+    /// procedure catalogue, the working-day calendar and the desk's statistics.
+    Dossiers,
 }
 
 /// Every API of the service, for serving and for generating the spec, in the order of the spec:
@@ -71,10 +76,10 @@ pub type Apis = (
         certificates::CertificatesApi,
         trust::TrustApi,
         verify::VerifyApi,
-        users::UsersApi,
-        api_keys::ApiKeysApi,
-        audit::AuditApi,
+        dossiers::DossiersApi,
+        procedures::ProceduresApi,
     ),
+    (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
 );
 
 /// The OpenAPI service: the same value serves requests and writes `openapi/openapi.json`.

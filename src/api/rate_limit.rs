@@ -163,11 +163,28 @@ pub enum Surface {
     Api,
 }
 
-/// The public surface a raw request path belongs to, or `None` for every other path.
+/// The public surface a raw request path belongs to, or `None` for every other path: the
+/// verification page and API, the trust list, and the applicant's side of dossiers (tracking
+/// page and API, online submission, the public catalogue and calendar).
 pub fn public_surface(path: &str) -> Option<Surface> {
-    if path.starts_with("/v/") || path.starts_with("/V/") {
+    const PAGES: &[&str] = &["/v/", "/V/", "/d/", "/D/"];
+    const APIS: &[&str] = &[
+        "/api/v1/verify/",
+        "/api/v1/trust/",
+        "/api/v1/dossiers/lookup/",
+    ];
+    const EXACT_PAGES: &[&str] = &["/nop-ho-so"];
+    const EXACT_APIS: &[&str] = &[
+        "/api/v1/dossiers/submissions",
+        "/api/v1/procedures",
+        "/api/v1/calendar",
+    ];
+    if PAGES.iter().any(|p| path.starts_with(p)) || EXACT_PAGES.contains(&path) {
         Some(Surface::Page)
-    } else if path.starts_with("/api/v1/verify/") || path.starts_with("/api/v1/trust/") {
+    } else if APIS.iter().any(|p| path.starts_with(p))
+        || EXACT_APIS.contains(&path.trim_end_matches('/'))
+        || path.starts_with("/api/v1/procedures/")
+    {
         Some(Surface::Api)
     } else {
         None
@@ -359,7 +376,20 @@ mod tests {
         assert_eq!(public_surface("/api/v1/verify/ABC"), Some(Surface::Api));
         assert_eq!(public_surface("/api/v1/verify/pdf"), Some(Surface::Api));
         assert_eq!(public_surface("/api/v1/trust/keys"), Some(Surface::Api));
+        assert_eq!(public_surface("/d/BQLKKT-260213-0001"), Some(Surface::Page));
+        assert_eq!(public_surface("/nop-ho-so"), Some(Surface::Page));
+        assert_eq!(
+            public_surface("/api/v1/dossiers/lookup/BQLKKT-260213-0001"),
+            Some(Surface::Api)
+        );
+        assert_eq!(
+            public_surface("/api/v1/dossiers/submissions"),
+            Some(Surface::Api)
+        );
+        assert_eq!(public_surface("/api/v1/procedures"), Some(Surface::Api));
         for path in [
+            "/api/v1/dossiers",
+            "/api/v1/dossiers/019a-0000",
             "/",
             "/v",
             "/vx/ABC",

@@ -88,6 +88,18 @@ role_set!(
     /// Every staff member.
     AnyStaff = crate::domain::auth::ANY_STAFF
 );
+role_set!(
+    /// The one-stop desk (dossier intake and return).
+    Desk = crate::domain::dossier::DESK
+);
+role_set!(
+    /// The desk and officers (files, supplement requests).
+    DeskAndOfficers = crate::domain::dossier::DESK_AND_OFFICERS
+);
+role_set!(
+    /// Who may write an apology for a late result.
+    Apologisers = crate::domain::dossier::APOLOGISERS
+);
 
 /// A staff bearer token whose user holds one of the roles of `R`: 401 without a valid token,
 /// 403 without the role, both before the body is read. In the spec it is the `StaffAuth`

@@ -316,6 +316,18 @@ impl ParseFromJSON for Date {
     }
 }
 
+impl ParseFromParameter for Date {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        let value = value.trim();
+        if value.len() != 10 {
+            return Err(ParseError::custom("must be a real date written YYYY-MM-DD"));
+        }
+        NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| ParseError::custom("must be a real date written YYYY-MM-DD"))
+    }
+}
+
 impl ToJSON for Date {
     fn to_json(&self) -> Option<Value> {
         Some(Value::from(self.0.format("%Y-%m-%d").to_string()))

@@ -109,7 +109,12 @@ impl Issuer {
         self.inner.identity.is_development()
     }
 
-    /// The issuing body printed on certificates.
+    /// The renderer, for the desk's other documents (receipt slips, apology letters).
+    pub fn renderer(&self) -> &Renderer {
+        &self.inner.renderer
+    }
+
+    /// The body issuing certificates, as printed.
     pub fn issuing_body(&self) -> IssuingBody {
         self.inner.config.issuing_body.clone()
     }

@@ -9,6 +9,7 @@
 //! options give byte-identical PDFs.
 
 mod layout;
+pub mod onestop;
 
 #[cfg(test)]
 mod tests;

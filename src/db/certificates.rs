@@ -44,6 +44,7 @@ fn to_domain(m: certificate::Model) -> Result<Certificate, DbErr> {
         pages: m.pages,
         seal: m.seal,
         drafted_by: m.drafted_by,
+        dossier_id: m.dossier_id,
         approved_by: m.approved_by,
         superseded_by: m.superseded_by,
         status_reason: m.status_reason,
@@ -55,16 +56,36 @@ fn to_domain(m: certificate::Model) -> Result<Certificate, DbErr> {
     })
 }
 
+/// A draft to insert.
+pub struct NewDraft<'a> {
+    /// The project.
+    pub project_id: Uuid,
+    /// Its code.
+    pub project_code: &'a str,
+    /// The project row version the draft is made from.
+    pub project_version: i32,
+    /// The content.
+    pub content: &'a CertificateContent,
+    /// The officer drafting it.
+    pub drafted_by: Option<Uuid>,
+    /// The dossier it answers.
+    pub dossier_id: Option<Uuid>,
+}
+
 /// Inserts a draft; a second open draft of the project surfaces as a unique violation.
 pub async fn insert_draft(
     conn: &impl ConnectionTrait,
-    project_id: Uuid,
-    project_code: &str,
-    project_version: i32,
-    content: &CertificateContent,
-    drafted_by: Option<Uuid>,
+    draft: NewDraft<'_>,
     now: DateTime<Utc>,
 ) -> Result<Certificate, DbErr> {
+    let NewDraft {
+        project_id,
+        project_code,
+        project_version,
+        content,
+        drafted_by,
+        dossier_id,
+    } = draft;
     let id = Uuid::now_v7();
     let am = certificate::ActiveModel {
         id: Set(id),
@@ -92,6 +113,7 @@ pub async fn insert_draft(
         status_effective_on: Set(None),
         status_changed_at: Set(None),
         row_version: Set(1),
+        dossier_id: Set(dossier_id),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -4,9 +4,11 @@
 pub mod api_keys;
 pub mod audit;
 pub mod certificates;
+pub mod dossiers;
 pub mod investors;
 pub mod leases;
 pub mod parcels;
+pub mod procedures;
 pub mod projects;
 pub mod sign_in;
 pub mod signing_keys;

@@ -380,6 +380,23 @@ pub async fn next_in_sequence(conn: &impl ConnectionTrait, name: &str) -> Result
     row.try_get("", "taken")
 }
 
+/// Creates a named sequence starting at 1 unless it exists. Two callers creating the same
+/// sequence at once both succeed: the second waits for the first's row and keeps it.
+pub async fn ensure_sequence(conn: &impl ConnectionTrait, name: &str) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "INSERT INTO code_counters (name, next_value) VALUES ($1, 1) ON CONFLICT (name) DO NOTHING"
+        }
+        _ => {
+            "INSERT INTO code_counters (name, next_value) VALUES (?, 1) ON CONFLICT (name) DO NOTHING"
+        }
+    };
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, [name.into()]))
+        .await
+        .map(|_| ())
+}
+
 /// Ids of investors that exist, of those asked for.
 pub async fn existing_investors(
     conn: &impl ConnectionTrait,

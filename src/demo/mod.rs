@@ -1,5 +1,9 @@
-//! Demo data: the published Quảng Trị zones (with their sources) and a few parcels clearly marked
-//! as sample data, so a newcomer sees real data at once. Loading is idempotent.
+//! Demo data: the published Quảng Trị zones (with their sources) and, clearly marked as sample
+//! data, parcels, investors, projects, staff for each role, an issued certificate and dossiers in
+//! every state of the one-stop desk, so a newcomer sees every capability at once. Loading is
+//! idempotent.
+
+mod desk;
 
 use std::fmt;
 
@@ -61,18 +65,49 @@ pub struct DemoSummary {
     pub investors_created: usize,
     /// Sample projects created now.
     pub projects_created: usize,
+    /// Sample staff created now: username, role and generated password (shown once).
+    pub staff: Vec<(String, String, String)>,
+    /// Certificates issued now.
+    pub certificates_issued: usize,
+    /// Sample dossiers created now.
+    pub dossiers_created: usize,
+    /// The online sample dossier's receipt code and tracking secret (shown once).
+    pub sample_tracking: Option<(String, String)>,
+}
+
+impl DemoSummary {
+    /// What an operator needs to try the demo, shown once on the terminal: the sample staff's
+    /// passwords and a dossier to track.
+    pub fn credentials(&self) -> Option<String> {
+        if self.staff.is_empty() {
+            return None;
+        }
+        let mut out = String::from("\n  Demo staff (sample data; passwords shown only now):\n");
+        for (user, role, password) in &self.staff {
+            out.push_str(&format!("    {user:<14} {role:<9} {password}\n"));
+        }
+        if let Some((code, secret)) = &self.sample_tracking {
+            out.push_str(&format!(
+                "  Sample online dossier {code}: track it at /d/{code} with the secret {secret}\n"
+            ));
+        }
+        Some(out)
+    }
 }
 
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "demo data: {} zones created, {} already present, {} sample parcels, {} sample investors, {} sample projects created",
+            "demo data: {} zones created, {} already present, {} sample parcels, {} sample investors, {} sample projects, {} sample staff, {} certificates, {} dossiers created",
             self.zones_created,
             self.zones_present,
             self.parcels_created,
             self.investors_created,
-            self.projects_created
+            self.projects_created,
+            self.staff.len(),
+            self.certificates_issued,
+            self.dossiers_created
         )
     }
 }
@@ -147,7 +182,15 @@ pub async fn load(state: &AppState) -> Result<DemoSummary, ServiceError> {
             summary.parcels_created += 1;
         }
     }
-    load_investors_and_projects(state, &ctx, &mut summary).await?;
+    let packaging = load_investors_and_projects(state, &ctx, &mut summary).await?;
+    desk::load(state, &ctx, packaging, &mut summary).await?;
+    if let Some(p) = packaging
+        && summary.certificates_issued == 0
+    {
+        // The desk was already there: register the project without a certificate, as before.
+        service::lifecycle::transition(&state.db, &ctx, p, ProjectStatus::Registered, None, None)
+            .await?;
+    }
     Ok(summary)
 }
 
@@ -230,13 +273,14 @@ fn sample_investors() -> Vec<InvestorData> {
 }
 
 /// Sample investors, and their projects when the investors are new: a packaging plant in KCN Nam
-/// Đông Hà by a domestic and a Japanese company (registered, on lot CN-01), and a Korean
-/// individual's trade-service project in KKT Lao Bảo (draft).
+/// Đông Hà by a domestic and a Japanese company (on lot CN-01; returns its id, for the desk to
+/// issue its certificate), and a Korean individual's trade-service project in KKT Lao Bảo
+/// (draft).
 async fn load_investors_and_projects(
     state: &AppState,
     ctx: &Context,
     summary: &mut DemoSummary,
-) -> Result<(), ServiceError> {
+) -> Result<Option<uuid::Uuid>, ServiceError> {
     let db = &state.db;
     let mut ids = Vec::new();
     let mut all_new = true;
@@ -255,13 +299,13 @@ async fn load_investors_and_projects(
         }
     }
     if !all_new {
-        return Ok(());
+        return Ok(None);
     }
     let (Some(ndh), Some(lb)) = (
         service::zones::find_by_code(db, "KCN-NDH").await?,
         service::zones::find_by_code(db, "KKT-LB").await?,
     ) else {
-        return Ok(());
+        return Ok(None);
     };
     let limits = state.policy.duration_limits;
     let prefix = state.policy.project_code_prefix.as_str();
@@ -330,7 +374,6 @@ async fn load_investors_and_projects(
         )
         .await?;
     }
-    service::lifecycle::transition(db, ctx, p.id, ProjectStatus::Registered, None, None).await?;
 
     let trade = ProjectData {
         name_vi: "Trung tâm thương mại và dịch vụ logistics Lao Bảo".to_owned(),
@@ -362,7 +405,7 @@ async fn load_investors_and_projects(
     };
     service::projects::create(db, ctx, None, trade, prefix, limits).await?;
     summary.projects_created += 1;
-    Ok(())
+    Ok(Some(p.id))
 }
 
 fn bad(code: &str, e: impl fmt::Display) -> ServiceError {

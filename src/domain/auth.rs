@@ -155,6 +155,12 @@ pub enum Actor {
         /// What acted, e.g. `cli`, `bootstrap`, `demo`.
         name: String,
     },
+    /// The applicant of a dossier, without an account: proven by the dossier's tracking secret
+    /// (or submitting it). Holds no role.
+    Applicant {
+        /// The dossier's receipt code.
+        receipt_code: String,
+    },
 }
 
 impl Actor {
@@ -170,6 +176,7 @@ impl Actor {
         match self {
             Actor::User { .. } => "user",
             Actor::System { .. } => "system",
+            Actor::Applicant { .. } => "applicant",
         }
     }
 
@@ -177,7 +184,7 @@ impl Actor {
     pub fn id(&self) -> Option<String> {
         match self {
             Actor::User { id, .. } => Some(id.to_string()),
-            Actor::System { .. } => None,
+            Actor::System { .. } | Actor::Applicant { .. } => None,
         }
     }
 
@@ -186,6 +193,7 @@ impl Actor {
         match self {
             Actor::User { username, .. } => username,
             Actor::System { name } => name,
+            Actor::Applicant { receipt_code } => receipt_code,
         }
     }
 
@@ -194,6 +202,7 @@ impl Actor {
         match self {
             Actor::User { roles, .. } => roles.iter().any(|r| wanted.contains(r)),
             Actor::System { .. } => true,
+            Actor::Applicant { .. } => false,
         }
     }
 }

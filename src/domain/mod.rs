@@ -3,13 +3,16 @@
 pub mod area;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod certificate;
 pub mod country;
+pub mod dossier;
 pub mod format;
 pub mod investor;
 pub mod lease;
 pub mod lifecycle;
 pub mod parcel;
+pub mod procedure;
 pub mod project;
 pub mod text;
 pub mod time;

@@ -18,6 +18,14 @@ pub fn vietnam_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&vietnam()).date_naive()
 }
 
+/// The first instant of a Vietnamese day, in UTC.
+pub fn vietnam_day_start(day: NaiveDate) -> Option<DateTime<Utc>> {
+    day.and_hms_opt(0, 0, 0)?
+        .and_local_timezone(vietnam())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// The first instant of a Vietnamese calendar year, in UTC.
 pub fn vietnam_year_start(year: i32) -> Option<DateTime<Utc>> {
     NaiveDate::from_ymd_opt(year, 1, 1)?

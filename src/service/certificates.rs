@@ -41,6 +41,10 @@ pub struct DraftRequest {
     pub dossier_received_on: Option<NaiveDate>,
     /// English labels after the Vietnamese ones.
     pub bilingual: bool,
+    /// The one-stop dossier this version answers: it must be received or in review, for a
+    /// procedure whose result is a certificate; its receipt date becomes the "Căn cứ hồ sơ"
+    /// date unless one is given, and issuing the version approves it.
+    pub dossier_id: Option<Uuid>,
 }
 
 /// A certificate with whether it was returned from an earlier request with the same
@@ -57,6 +61,7 @@ fn actor_key(actor: &Actor) -> String {
     match actor {
         Actor::User { id, .. } => id.to_string(),
         Actor::System { name } => format!("system:{name}"),
+        Actor::Applicant { receipt_code } => format!("applicant:{receipt_code}"),
     }
 }
 
@@ -232,11 +237,16 @@ pub async fn draft(
         .dossier_received_on
         .map(|d| d.to_string())
         .unwrap_or_default();
+    let dossier = req.dossier_id.map(|d| d.to_string()).unwrap_or_default();
     let idem = Idempotency::new(
         ctx,
         format!("certificate.draft:{project_id}"),
         idempotency_key,
-        &[&received, if req.bilingual { "bilingual" } else { "vi" }],
+        &[
+            &received,
+            if req.bilingual { "bilingual" } else { "vi" },
+            &dossier,
+        ],
     )?;
     let txn = db::begin_write(db).await?;
     if let Some(done) = idem.replayed(&txn).await? {
@@ -268,11 +278,16 @@ pub async fn draft(
             existing_id: Some(open.id.to_string()),
         });
     }
+    let mut received_on = req.dossier_received_on;
+    if let Some(dossier_id) = req.dossier_id {
+        let d = super::dossiers::check_for_draft(&txn, ctx, dossier_id, project_id).await?;
+        if received_on.is_none() {
+            received_on = d.received_at.map(vietnam_date);
+        }
+    }
     let (issued, first_issued_on) = db::certificates::issued_summary(&txn, project_id).await?;
     let version = u32::try_from(issued).unwrap_or(0);
-    let dossier_line = req
-        .dossier_received_on
-        .map(|d| issuer.dossier_line(version, d));
+    let dossier_line = received_on.map(|d| issuer.dossier_line(version, d));
     let mut content = registry_content(
         &txn,
         issuer,
@@ -286,11 +301,14 @@ pub async fn draft(
     let now = ctx.now;
     let cert = match db::certificates::insert_draft(
         &txn,
-        project_id,
-        &project.project_code,
-        project.version,
-        &content,
-        ctx.actor.id().and_then(|s| s.parse().ok()),
+        db::certificates::NewDraft {
+            project_id,
+            project_code: &project.project_code,
+            project_version: project.version,
+            content: &content,
+            drafted_by: ctx.actor.id().and_then(|s| s.parse().ok()),
+            dossier_id: req.dossier_id,
+        },
         now,
     )
     .await
@@ -453,6 +471,16 @@ pub async fn approve(
         .await?;
     }
     let cert = get_in(&txn, id).await?;
+    if let Some(dossier_id) = draft.dossier_id {
+        super::dossiers::certificate_issued_in(
+            &txn,
+            ctx,
+            dossier_id,
+            id,
+            &crate::domain::format::version_label(content.version),
+        )
+        .await?;
+    }
     super::record(
         &txn,
         ctx,

@@ -4,6 +4,9 @@ pub mod api_keys;
 pub mod audit;
 pub mod certificates;
 pub mod clock;
+pub mod dossier_documents;
+pub mod dossier_stats;
+pub mod dossiers;
 pub mod error;
 pub mod health;
 pub mod investors;
@@ -12,6 +15,7 @@ pub mod leases;
 pub mod lifecycle;
 pub mod offline;
 pub mod parcels;
+pub mod procedures;
 pub mod projects;
 pub mod state;
 pub mod users;
@@ -91,7 +95,7 @@ pub(crate) async fn record(
     ctx: &crate::domain::auth::Context,
     action: &str,
     entity_type: &str,
-    id: Uuid,
+    id: impl std::fmt::Display,
     before: Option<serde_json::Value>,
     after: serde_json::Value,
 ) -> Result<(), ServiceError> {

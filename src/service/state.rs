@@ -22,6 +22,14 @@ pub struct Policy {
     pub status_bundle_max_age_hours: u32,
     /// Largest accepted request body, in bytes (shown on the upload form).
     pub max_body_bytes: usize,
+    /// The unit code at the head of receipt codes.
+    pub receipt_unit_code: String,
+    /// What an attachment may be: size, inflated size, pixels, pages.
+    pub attachment_limits: crate::files::Limits,
+    /// Most files one dossier may hold.
+    pub max_attachments: usize,
+    /// Largest request body of the upload operations, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 /// What every request handler can reach. Cheap to clone.

@@ -161,6 +161,13 @@ fn policy(settings: &Settings) -> Policy {
         token_ttl_minutes: settings.token_ttl_minutes,
         status_bundle_max_age_hours: settings.status_bundle_max_age_hours,
         max_body_bytes: settings.max_body_bytes,
+        receipt_unit_code: settings.receipt_unit_code.clone(),
+        attachment_limits: crate::files::Limits {
+            max_bytes: settings.max_attachment_bytes,
+            ..crate::files::Limits::default()
+        },
+        max_attachments: settings.max_attachments_per_dossier,
+        max_upload_bytes: settings.max_upload_bytes,
     }
 }
 
@@ -198,6 +205,8 @@ pub fn app(application: &Application) -> impl Endpoint + 'static {
     Edge::new(
         RateLimit::new(routes, &limits, application.state.clock.clone()),
         settings.max_body_bytes,
+        settings.max_upload_bytes,
+        web::UPLOAD_PATHS,
         Duration::from_secs_f64(settings.body_read_timeout_seconds),
     )
 }
@@ -371,6 +380,9 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{summary}");
+            if let Some(credentials) = summary.credentials() {
+                eprintln!("{credentials}");
+            }
             Ok(())
         }
         Some(Command::Migrate { action }) => migrate(&settings, action).await,
@@ -405,6 +417,10 @@ async fn serve_command(settings: Settings, args: ServeArgs) -> Result<(), String
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!(%summary, "demo data loaded");
+        if let Some(credentials) = summary.credentials() {
+            // Shown once, on the operator's terminal, never through the log.
+            eprintln!("{credentials}");
+        }
     }
     serve(application).await.map_err(|e| e.to_string())
 }

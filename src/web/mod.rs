@@ -2,6 +2,8 @@
 //! unambiguous verdict on a phone screen, Vietnamese first with an English toggle, built from
 //! `templates/web/` with no external assets.
 
+mod dossiers;
+
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::{
@@ -24,10 +26,13 @@ use crate::{
     },
 };
 
+/// Paths of the pages whose forms upload files: the edge gives them the upload body limit.
+pub const UPLOAD_PATHS: &[&str] = &["/nop-ho-so"];
+
 /// Mounts the public pages on `route`: `/v/{seal}`, and `/V/{seal}` for scanners that upper-case
 /// the whole URL.
 pub fn mount(route: Route) -> Route {
-    route
+    dossiers::mount(route)
         .at("/v", get(index_page))
         .at("/v/", get(index_page))
         .at("/v/check", get(lookup))

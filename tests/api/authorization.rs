@@ -26,6 +26,31 @@ fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
         "healthz" | "readyz" | "login" | "list_trust_keys" | "get_status_bundle"
         | "verify_seal" | "verify_pdf" => Access::Public,
+        // The applicant's side of dossiers: public, the secret proves the holder.
+        "submit_dossier"
+        | "lookup_dossier"
+        | "get_dossier_receipt_as_applicant"
+        | "get_dossier_result"
+        | "rate_dossier"
+        | "attach_dossier_file_as_applicant"
+        | "get_dossier_file_as_applicant"
+        | "list_procedures"
+        | "get_procedure"
+        | "list_calendar_days" => Access::Public,
+        "list_dossiers"
+        | "get_dossier"
+        | "get_dossier_apology_pdf"
+        | "get_dossier_receipt"
+        | "get_dossier_file" => Access::AnyStaff,
+        "create_dossier" | "reissue_dossier_secret" => Access::Roles(&["clerk"]),
+        // A step's roles depend on the step (tests/api/dossiers.rs checks each); the sample
+        // body asks for a supplement, which the desk and officers may do.
+        "take_dossier_step" | "attach_dossier_file" => Access::Roles(&["clerk", "officer"]),
+        "create_dossier_apology" => Access::Roles(&["clerk", "officer", "approver"]),
+        "create_procedure" | "update_procedure" | "put_calendar_day" | "delete_calendar_day" => {
+            Access::Roles(ADMIN)
+        }
+        "get_dossier_stats" => Access::Reader("stats:read"),
         "me" | "logout" => Access::AnyStaff,
         "list_zones"
         | "get_zone"
@@ -87,6 +112,20 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
         }
         "reset_user_password" => json!({"password": "another-long-password"}),
         "create_api_key" => json!({"agency": "Sở Tài chính", "scopes": ["stats:read"]}),
+        "create_dossier"
+        | "create_procedure"
+        | "update_procedure"
+        | "attach_dossier_file"
+        | "submit_dossier"
+        | "attach_dossier_file_as_applicant" => json!({}),
+        "take_dossier_step" => {
+            json!({"action": "request_supplement", "missing": "Thiếu đề xuất dự án"})
+        }
+        "create_dossier_apology" => {
+            json!({"reason": "Chờ ý kiến thẩm định", "new_date": "2030-01-02"})
+        }
+        "rate_dossier" => json!({"score": 5}),
+        "put_calendar_day" => json!({"kind": "holiday", "name": "Ngày thử", "source": "Thử"}),
         _ => return None,
     })
 }

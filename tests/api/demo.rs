@@ -103,4 +103,87 @@ async fn the_demo_loads_the_quang_tri_zones_once() {
             "foreign_individual"
         ]
     );
+
+    // Staff for each role, with passwords shown once, who can sign in.
+    let roles: Vec<&str> = first.staff.iter().map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(roles, ["clerk", "officer", "approver", "admin"]);
+    for (user, _, password) in &first.staff {
+        app.login(user, password).await;
+    }
+    assert!(first.credentials().unwrap().contains("demo-approver"));
+    assert!(
+        again.staff.is_empty() && again.credentials().is_none(),
+        "created once"
+    );
+    // The packaging plant's certificate was issued as the result of its dossier; its QR seal
+    // verifies.
+    let certs = app
+        .as_officer()
+        .get_json(&format!(
+            "/api/v1/projects/{}/certificates",
+            packaging["id"].as_str().unwrap()
+        ))
+        .await;
+    let cert = &certs["items"][0];
+    assert_eq!(cert["status"], "in_force");
+    let verdict = app
+        .anonymous()
+        .get_json(&format!(
+            "/api/v1/verify/{}",
+            cert["seal"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(verdict["verdict"], "genuine", "{verdict}");
+    // Dossiers in every state, one of them overdue, all sample data.
+    let dossiers = app
+        .as_officer()
+        .get_json("/api/v1/dossiers?limit=200")
+        .await;
+    let items = dossiers["items"].as_array().unwrap();
+    let mut states: Vec<&str> = items
+        .iter()
+        .map(|d| d["status"].as_str().unwrap())
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    assert_eq!(
+        states,
+        [
+            "approved",
+            "in_review",
+            "received",
+            "refused",
+            "result_returned",
+            "submitted",
+            "supplement_requested"
+        ]
+    );
+    assert!(items.iter().any(|d| d["overdue"] == true));
+    assert!(
+        items
+            .iter()
+            .all(|d| d["subject"].as_str().unwrap().contains("dữ liệu mẫu"))
+    );
+    let returned = items
+        .iter()
+        .find(|d| d["status"] == "result_returned")
+        .unwrap();
+    assert_eq!(returned["result_certificate_id"], cert["id"]);
+    assert_eq!(returned["rating"]["score"], 5);
+    let (code, secret) = first.sample_tracking.clone().unwrap();
+    let tracked = app
+        .anonymous()
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/dossiers/lookup/{code}"),
+        )
+        .header("Tracking-Secret", secret)
+        .send()
+        .await
+        .unwrap();
+    let tracked: Value = tracked.json().await.unwrap();
+    assert_eq!(
+        tracked["holder"]["attachments"].as_array().unwrap().len(),
+        2
+    );
 }

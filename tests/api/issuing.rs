@@ -35,6 +35,13 @@ pub fn run(cmd: &mut Command) -> String {
     )
 }
 
+/// The text of a PDF, as `pdftotext -layout` extracts it.
+pub fn pdftotext_of(dir: &std::path::Path, pdf: &[u8]) -> String {
+    let f = dir.join("t.pdf");
+    std::fs::write(&f, pdf).unwrap();
+    run(Command::new("pdftotext").args(["-layout"]).arg(&f).arg("-"))
+}
+
 /// Leases the parcel to the project so the certificate states land.
 pub async fn lease(app: &TestApp, project: &Value, parcel: &Value) {
     let resp = app

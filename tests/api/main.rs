@@ -14,6 +14,7 @@ mod browser;
 mod certificates;
 mod cli;
 mod demo;
+mod dossiers;
 mod errors;
 mod hardening;
 mod health;

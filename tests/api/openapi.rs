@@ -187,9 +187,17 @@ fn every_operation_declares_every_status_its_shape_makes_possible() {
             // Every operation: a malformed request, a body too slow, a failure, an outage.
             let mut needed = vec!["400", "408", "500", "503"];
             if security.is_empty() {
+                // A public operation proves nothing but, where it takes one, the dossier's
+                // tracking secret: a wrong one is a 403, and sign-in's wrong password a 401.
+                let secret = has("Tracking-Secret", "header");
                 for s in ["401", "403"] {
-                    if declared.contains(&s) && !(s == "401" && op["operationId"] == "login") {
+                    let possible =
+                        (s == "401" && op["operationId"] == "login") || (s == "403" && secret);
+                    if declared.contains(&s) && !possible {
                         impossible.push(format!("{method} {path}: {s} (public operation)"));
+                    }
+                    if s == "403" && secret && !declared.contains(&s) {
+                        missing.push(format!("{method} {path}: 403 (wrong tracking secret)"));
                     }
                 }
             } else {
@@ -198,7 +206,12 @@ fn every_operation_declares_every_status_its_shape_makes_possible() {
             if security.iter().any(|s| s == "AgencyAuth") {
                 needed.push("429");
             }
-            if params.iter().any(|p| p["in"] == "path") && path != "/api/v1/verify/{seal}" {
+            // A path names something that may not exist, except a seal (its absence is a
+            // verdict) and what a PUT creates.
+            if params.iter().any(|p| p["in"] == "path")
+                && path != "/api/v1/verify/{seal}"
+                && method != "put"
+            {
                 needed.push("404");
             }
             // Every body is read whole at the edge and its names and text checked (a forbidden
@@ -213,11 +226,20 @@ fn every_operation_declares_every_status_its_shape_makes_possible() {
                 needed.extend(["409", "422"]);
             }
             // Mutations can conflict with the state they find, except those that cannot fail
-            // on it: signing out (of a session already closed or not) and revoking an API key
-            // (revoking a revoked key answers it as it is).
-            let idempotent = ["logout", "revoke_api_key"]
-                .iter()
-                .any(|id| op["operationId"] == *id);
+            // on it: signing out (of a session already closed or not), revoking an API key
+            // (revoking a revoked key answers it as it is), taking a dossier in (it only adds),
+            // giving a dossier a new secret, and recording or removing a calendar day (a day is
+            // replaced or removed whatever it was).
+            let idempotent = [
+                "logout",
+                "revoke_api_key",
+                "create_dossier",
+                "reissue_dossier_secret",
+                "put_calendar_day",
+                "delete_calendar_day",
+            ]
+            .iter()
+            .any(|id| op["operationId"] == *id);
             if method != "get" && !security.is_empty() && !idempotent {
                 needed.push("409");
             }

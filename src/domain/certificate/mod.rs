@@ -360,6 +360,8 @@ pub struct Certificate {
     pub status_changed_at: Option<DateTime<Utc>>,
     /// Row version, the ETag.
     pub row_version: i32,
+    /// The one-stop dossier it was drafted for; issuing it approves the dossier.
+    pub dossier_id: Option<Uuid>,
     /// When drafted.
     pub created_at: DateTime<Utc>,
     /// When last changed.

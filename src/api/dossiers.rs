@@ -1081,42 +1081,61 @@ enum StatsFound {
     Ok(Json<StatsView>),
 }
 
-/// A file as stored: a PDF or an image.
-#[derive(ApiResponse)]
-enum FileFound {
-    /// A PDF.
-    #[oai(status = 200, content_type = "application/pdf")]
-    Pdf(
-        Binary<Vec<u8>>,
-        /// `attachment` with the file name.
-        #[oai(header = "Content-Disposition")]
-        String,
-        /// Caching rule.
-        #[oai(header = "Cache-Control")]
-        String,
-    ),
-    /// A PNG image.
-    #[oai(status = 200, content_type = "image/png")]
-    Png(
-        Binary<Vec<u8>>,
-        /// `attachment` with the file name.
-        #[oai(header = "Content-Disposition")]
-        String,
-        /// Caching rule.
-        #[oai(header = "Cache-Control")]
-        String,
-    ),
-    /// A JPEG image.
-    #[oai(status = 200, content_type = "image/jpeg")]
-    Jpeg(
-        Binary<Vec<u8>>,
-        /// `attachment` with the file name.
-        #[oai(header = "Content-Disposition")]
-        String,
-        /// Caching rule.
-        #[oai(header = "Cache-Control")]
-        String,
-    ),
+/// A file as stored: a PDF or an image, with the media type found from its content.
+struct FileFound {
+    media_type: &'static str,
+    bytes: Vec<u8>,
+    disposition: String,
+}
+
+/// The media types a stored file may have.
+const FILE_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+impl poem::IntoResponse for FileFound {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .status(poem::http::StatusCode::OK)
+            .content_type(self.media_type)
+            .header(poem::http::header::CONTENT_DISPOSITION, self.disposition)
+            .header(poem::http::header::CACHE_CONTROL, "private, no-store")
+            .body(self.bytes)
+    }
+}
+
+impl ApiResponse for FileFound {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::{
+            registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses},
+            types::Type,
+        };
+        let header = |name: &str, description: &str| MetaHeader {
+            name: name.to_owned(),
+            description: Some(description.to_owned()),
+            required: true,
+            deprecated: false,
+            schema: String::schema_ref(),
+        };
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The file: a PDF, PNG or JPEG, as its content showed when it was stored.",
+                status: Some(200),
+                status_range: None,
+                content: FILE_TYPES
+                    .iter()
+                    .map(|t| MetaMediaType {
+                        content_type: t,
+                        schema: <Binary<Vec<u8>> as poem_openapi::payload::Payload>::schema_ref(),
+                    })
+                    .collect(),
+                headers: vec![
+                    header("Content-Disposition", "`attachment` with the file name."),
+                    header("Cache-Control", "Caching rule."),
+                ],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut poem_openapi::registry::Registry) {}
 }
 
 #[derive(ApiResponse)]
@@ -1160,12 +1179,14 @@ fn disposition(kind: &str, name: &str) -> String {
 }
 
 fn file_found(a: Attachment, bytes: Vec<u8>) -> FileFound {
-    let d = disposition("attachment", &a.file_name);
-    let cache = "private, no-store".to_owned();
-    match a.media_type.as_str() {
-        "image/png" => FileFound::Png(Binary(bytes), d, cache),
-        "image/jpeg" => FileFound::Jpeg(Binary(bytes), d, cache),
-        _ => FileFound::Pdf(Binary(bytes), d, cache),
+    FileFound {
+        media_type: FILE_TYPES
+            .iter()
+            .find(|t| **t == a.media_type)
+            .copied()
+            .unwrap_or("application/pdf"),
+        bytes,
+        disposition: disposition("attachment", &a.file_name),
     }
 }
 

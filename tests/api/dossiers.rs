@@ -1400,3 +1400,77 @@ async fn the_catalogue_and_the_calendar_are_dated_data_an_admin_keeps() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn lists_filter_by_status_procedure_due_date_receipt_date_and_channel() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    // Received on Monday 1 June 2026: 3 working days (due Thursday 4 June) and 7 (due Wednesday
+    // 10 June); on Friday 5 June, 3 working days (due Wednesday 10 June).
+    at(&app, "2026-06-01", 9);
+    let a = intake(&app, &d, "irc_adjust_name", "2026-06-01").await;
+    let b = intake(&app, &d, "irc_adjust", "2026-06-01").await;
+    at(&app, "2026-06-05", 9);
+    let c = intake(&app, &d, "irc_adjust_name", "2026-06-05").await;
+    let id = |v: &Value| v["dossier"]["id"].as_str().unwrap().to_owned();
+    let (a, b, c) = (id(&a), id(&b), id(&c));
+    step_ok(&app, &d.officer, &b, json!({"action": "start_review"})).await;
+    let ids = async |query: &str| -> Vec<String> {
+        let list = app
+            .as_user(&d.clerk)
+            .get_json(&format!("/api/v1/dossiers?{query}"))
+            .await;
+        let mut v: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(ids("status=in_review").await, [b.clone()]);
+    assert_eq!(
+        ids("procedure=irc_adjust_name").await,
+        sorted(vec![a.clone(), c.clone()])
+    );
+    // Today is Friday 5 June: A is overdue (due the 4th).
+    assert_eq!(ids("overdue=true").await, [a.clone()]);
+    // Due within 0 working days: due today or before; within 3: by Wednesday 10 June.
+    assert_eq!(ids("due_within=0").await, [a.clone()]);
+    assert_eq!(
+        ids("due_within=3").await,
+        sorted(vec![a.clone(), b.clone(), c.clone()])
+    );
+    // Received on a Vietnamese date, inclusive.
+    assert_eq!(ids("received_from=2026-06-02").await, [c.clone()]);
+    assert_eq!(
+        ids("received_to=2026-06-01").await,
+        sorted(vec![a.clone(), b.clone()])
+    );
+    assert_eq!(ids("channel=online").await, Vec::<String>::new());
+    // Bad filters are named.
+    for (q, name) in [
+        ("status=lost", "status"),
+        ("due_within=-1", "due_within"),
+        ("received_from=2026-13-01", "received_from"),
+        (
+            "received_from=2026-06-05&received_to=2026-06-01",
+            "received_to",
+        ),
+    ] {
+        let p = assert_problem(
+            app.as_user(&d.clerk)
+                .get(&format!("/api/v1/dossiers?{q}"))
+                .await,
+            400,
+            "bad-request",
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains(name), "{q}: {p}");
+    }
+}

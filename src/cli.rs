@@ -483,7 +483,8 @@ pub async fn keys(
 
 /// `audit verify`: recomputes the chain; reads only, needs no signing key and runs no migration.
 pub async fn audit_verify(db: &Db) -> Result<(), String> {
-    let report = service::audit::verify(db).await.map_err(describe)?;
+    let ctx = Context::system("cli", Utc::now());
+    let report = service::audit::verify(db, &ctx).await.map_err(describe)?;
     match report.first_broken {
         None => {
             println!("audit chain intact: {} events checked", report.checked);

@@ -24,7 +24,8 @@
 //!   application state ([`service::AppState`]), the clock and the error every caller sees.
 //! - [`api`]: the HTTP API (poem-openapi): extract, call one use case, answer; RFC 9457
 //!   problems; the edge middleware and the public rate limit.
-//! - [`web`]: the server-rendered public verification pages.
+//! - [`web`]: the server-rendered pages: public verification, dossier tracking and submission, the
+//!   landing page and the staff console.
 //! - [`cli`]: the command line's grammar and the commands that act through the use cases.
 //! - [`demo`]: the sample data `serve --demo` loads, through the use cases.
 //! - [`config`]: settings from the environment and an optional TOML file.

@@ -129,7 +129,7 @@ impl AuditApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        _auth: Authorized<Admins>,
+        auth: Authorized<Admins>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// Only events older than this sequence number (the previous page's `next_before_seq`).
@@ -146,8 +146,14 @@ impl AuditApi {
             entity_id: entity_id.0,
             actor_id: actor_id.0,
         };
-        let (rows, next) =
-            service::audit::list(&state.db, &filter, before_seq.0, limit.0.get()).await?;
+        let (rows, next) = service::audit::list(
+            &state.db,
+            &auth.context(),
+            &filter,
+            before_seq.0,
+            limit.0.get(),
+        )
+        .await?;
         Ok(EventsListed::Ok(Json(AuditEventList {
             items: rows.into_iter().map(Into::into).collect(),
             next_before_seq: next,
@@ -166,9 +172,9 @@ impl AuditApi {
     async fn verify(
         &self,
         state: Data<&AppState>,
-        _auth: Authorized<Admins>,
+        auth: Authorized<Admins>,
     ) -> Result<Verified, ListError> {
-        let report = service::audit::verify(&state.db).await?;
+        let report = service::audit::verify(&state.db, &auth.context()).await?;
         Ok(Verified::Ok(Json(AuditVerification {
             intact: report.first_broken.is_none(),
             checked: report.checked,

@@ -78,9 +78,10 @@ impl<E> Edge<E> {
         }
     }
 
-    /// The body limit of a request: larger for uploads.
+    /// The body limit of a request: larger for uploads (`upload_paths` entries may hold `*` for
+    /// one path segment).
     fn limit_for(&self, path: &str, method: &Method) -> usize {
-        let uploads = self.upload_paths.contains(&path)
+        let uploads = self.upload_paths.iter().any(|p| segments_match(p, path))
             || self
                 .body_types_for(path, method)
                 .iter()
@@ -436,7 +437,15 @@ fn acceptable_request_id(v: &str) -> bool {
 fn problem_from_error(err: poem::Error, accepted: &[String]) -> Response {
     if err.is_from_response() {
         let resp = err.into_response();
-        if is_problem(&resp) {
+        // Problems, and the pages' own answers (a redirect to the console's sign-in, an HTML
+        // page), are already what the client should get.
+        let page = resp.status().is_redirection() && resp.headers().contains_key(header::LOCATION)
+            || resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+        if is_problem(&resp) || page {
             return resp;
         }
         let status = resp.status();
@@ -497,4 +506,17 @@ fn is_problem(resp: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with(super::problem::PROBLEM_JSON))
+}
+
+/// True when `path` has the segments of `pattern`, where a `*` segment matches any one.
+fn segments_match(pattern: &str, path: &str) -> bool {
+    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(seg)) if !seg.is_empty() => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }

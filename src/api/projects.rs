@@ -801,6 +801,7 @@ impl ProjectsApi {
         auth.require_scope(Scope::RegistryRead)?;
         let after = ListPage::<ProjectView>::after(cursor.0.as_deref())?;
         let filter = ProjectFilter {
+            q: None,
             zone_id: zone_id.0,
             status: status.0,
             investor_id: investor_id.0,

@@ -55,13 +55,11 @@ pub struct PublicLimits {
     pub trusted_proxies: Vec<IpNet>,
 }
 
-/// The client a request comes from (an IPv4 address, an IPv6 /64), as the rate limits count it;
-/// put in every request's extensions for the handlers that count per client (sign-in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientKey(pub IpAddr);
+pub use crate::domain::auth::ClientKey;
 
-/// Where staff sign in: limited per client, whatever the name tried.
-pub const SIGN_IN_PATH: &str = "/api/v1/auth/login";
+/// Where staff sign in (the API and the console's form): limited per client, whatever the name
+/// tried.
+pub const SIGN_IN_PATHS: &[&str] = &["/api/v1/auth/login", "/console/sign-in"];
 
 /// The application's clock as `governor` reads it: monotonic time since the clock's origin.
 #[derive(Debug, Clone)]
@@ -135,9 +133,10 @@ impl<E: Endpoint> Endpoint for RateLimit<E> {
             return Ok(too_many_requests(surface, retry_after));
         }
         if let Some(limiter) = &self.sign_in
-            && path
-                .trim_end_matches('/')
-                .eq_ignore_ascii_case(SIGN_IN_PATH)
+            && req.method() == poem::http::Method::POST
+            && SIGN_IN_PATHS
+                .iter()
+                .any(|p| path.trim_end_matches('/').eq_ignore_ascii_case(p))
             && let Err(retry_after) = limiter.check(key)
         {
             return Ok(Problem::new(

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{certificate, certificate_pdf, idempotency_key};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -293,6 +293,19 @@ pub async fn issued_summary(
         .await?;
     let count = last.flatten().map_or(0, |v| v + 1);
     Ok((count, first.and_then(|m| m.issued_on)))
+}
+
+/// How many certificate versions were issued on the days from `from` to `to` (inclusive).
+pub async fn count_issued_between(
+    conn: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<u64, DbErr> {
+    certificate::Entity::find()
+        .filter(certificate::Column::IssuedOn.gte(from))
+        .filter(certificate::Column::IssuedOn.lte(to))
+        .count(conn)
+        .await
 }
 
 /// A page of a project's certificates, oldest first.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::investor;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -164,18 +164,12 @@ pub async fn list(
     if let Some(after) = after {
         q = q.filter(investor::Column::Id.gt(after));
     }
-    if let Some(text) = filter.q.as_deref().map(fold).filter(|t| !t.is_empty()) {
-        // Every word must appear; LIKE wildcards typed by the user are matched literally.
-        for word in text.split(' ') {
-            let escaped = word
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            q = q.filter(
-                sea_orm::sea_query::Expr::col(investor::Column::NameSearch)
-                    .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-            );
-        }
+    if let Some(words) = filter
+        .q
+        .as_deref()
+        .and_then(|t| super::all_words_in(investor::Column::NameSearch, t))
+    {
+        q = q.filter(words);
     }
     if let Some(kind) = filter.kind {
         q = q.filter(investor::Column::Kind.eq(kind.as_str()));

@@ -187,3 +187,27 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 pub(crate) fn corrupt(table: &str, column: &str, value: &str) -> DbErr {
     DbErr::Custom(format!("{table}.{column} holds an unknown value '{value}'"))
 }
+
+/// A condition that every word of a search text appears in a folded search column (diacritics
+/// and case ignored); LIKE wildcards typed by the user are matched literally.
+pub(crate) fn all_words_in(
+    column: impl sea_orm::sea_query::IntoColumnRef + Copy,
+    text: &str,
+) -> Option<sea_orm::Condition> {
+    let text = crate::domain::text::fold(text);
+    if text.is_empty() {
+        return None;
+    }
+    let mut all = sea_orm::Condition::all();
+    for word in text.split(' ') {
+        let escaped = word
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        all = all.add(sea_orm::sea_query::ExprTrait::like(
+            sea_orm::sea_query::Expr::col(column),
+            sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
+        ));
+    }
+    Some(all)
+}

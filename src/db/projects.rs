@@ -208,6 +208,13 @@ pub async fn list(
     if let Some(after) = after {
         q = q.filter(project::Column::Id.gt(after));
     }
+    if let Some(words) = filter
+        .q
+        .as_deref()
+        .and_then(|t| super::all_words_in(project::Column::NameSearch, t))
+    {
+        q = q.filter(words);
+    }
     if let Some(z) = filter.zone_id {
         q = q.filter(project::Column::ZoneId.eq(z));
     }

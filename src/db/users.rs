@@ -194,6 +194,28 @@ pub async fn update(
         .map(|_| ())
 }
 
+/// Writes the title and capacity an approver signs with (as `user` holds them), bumping the
+/// account's version.
+pub async fn set_signing(
+    conn: &impl ConnectionTrait,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let am = user::ActiveModel {
+        signing_title: Set(user.signing_title.clone()),
+        signing_capacity: Set(user.signing_capacity.clone()),
+        version: Set(user.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    user::Entity::update_many()
+        .set(am)
+        .filter(user::Column::Id.eq(user.id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Stores a new session by its token hash.
 pub async fn insert_session(
     conn: &impl ConnectionTrait,
@@ -251,6 +273,27 @@ pub async fn revoke_session(
         .exec(conn)
         .await?;
     Ok(res.rows_affected > 0)
+}
+
+/// Revokes every session of a user but the one with `keep` (on a change of one's own password).
+pub async fn revoke_other_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let am = session::ActiveModel {
+        revoked_at: Set(Some(now)),
+        ..Default::default()
+    };
+    session::Entity::update_many()
+        .set(am)
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::TokenHash.ne(keep))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Revokes every session of a user (on disable or password reset).

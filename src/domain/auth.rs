@@ -33,6 +33,12 @@ string_enum! {
     }
 }
 
+/// The client a request comes from (an IPv4 address, an IPv6 /64), as the rate limits and the
+/// sign-in lock-out count it; the edge puts it in every request for the handlers that count per
+/// client (the API's sign-in and the console's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientKey(pub std::net::IpAddr);
+
 /// Every staff role: what any signed-in staff member may do.
 pub const ANY_STAFF: &[Role] = Role::ALL;
 /// Who may change registry data: zones, parcels, investors, projects and their land.

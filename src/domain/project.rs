@@ -210,6 +210,8 @@ super::patch! {
 /// Filters of the project list.
 #[derive(Debug, Default, Clone)]
 pub struct ProjectFilter {
+    /// Words that must all appear in the project's names or code, diacritics and case ignored.
+    pub q: Option<String>,
     /// Only projects in this zone.
     pub zone_id: Option<Uuid>,
     /// Only projects in this status.

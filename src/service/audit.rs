@@ -3,10 +3,12 @@
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
+use super::users::require;
 use crate::{
     db,
     domain::{
         audit::{AuditFilter, GENESIS, StoredEvent},
+        auth::{ADMINS, Context},
         certificate::Certificate,
         lease::Lease,
         project::Project,
@@ -96,8 +98,10 @@ pub struct BrokenEvent {
     pub reason: String,
 }
 
-/// Recomputes every hash in order and names the first event that does not match.
-pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, ServiceError> {
+/// Recomputes every hash in order and names the first event that does not match (admins and the
+/// system only).
+pub async fn verify(db: &DatabaseConnection, ctx: &Context) -> Result<ChainReport, ServiceError> {
+    require(ctx, ADMINS)?;
     let mut expected_prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut checked = 0;
@@ -145,13 +149,15 @@ pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport, ServiceError
     })
 }
 
-/// A page of events, newest first.
+/// A page of events, newest first (admins only).
 pub async fn list(
     db: &DatabaseConnection,
+    ctx: &Context,
     filter: &AuditFilter,
     before_seq: Option<i64>,
     limit: u64,
 ) -> Result<(Vec<StoredEvent>, Option<i64>), ServiceError> {
+    require(ctx, ADMINS)?;
     let mut rows = db::audit::list(db, filter, before_seq, limit + 1).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);

@@ -662,6 +662,15 @@ pub async fn reject(
     Ok(after)
 }
 
+/// How many certificate versions were issued from `from` to `to` (Vietnamese days, inclusive).
+pub async fn issued_between(
+    db: &DatabaseConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<u64, ServiceError> {
+    Ok(db::certificates::count_issued_between(db, from, to).await?)
+}
+
 /// One certificate.
 pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Certificate, ServiceError> {
     get_in(db, id).await

@@ -384,6 +384,125 @@ pub async fn reset_password(
     Ok(user)
 }
 
+/// Sets (or clears) the title and capacity printed in an account's signature block; both are
+/// cleaned and upper-cased as at creation.
+pub async fn set_signing(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: Uuid,
+    title: Option<String>,
+    capacity: Option<String>,
+) -> Result<User, ServiceError> {
+    require(ctx, ADMINS)?;
+    // Printed in capitals on certificates (Decree 30/2020).
+    let title = crate::domain::text::clean_optional(title.as_deref()).map(|t| t.to_uppercase());
+    let capacity =
+        crate::domain::text::clean_optional(capacity.as_deref()).map(|t| t.to_uppercase());
+    let mut v = Violations::default();
+    for (field, value) in [("signing_title", &title), ("signing_capacity", &capacity)] {
+        if let Some(t) = value {
+            if t.chars().count() > 100 {
+                v.push(FieldViolation::new(
+                    field,
+                    "too_long",
+                    "must be at most 100 characters",
+                ));
+            } else if let Some(violation) = crate::domain::text::check_text(field, t) {
+                v.push(violation);
+            }
+        }
+    }
+    super::finish(v)?;
+    let txn = db::begin_write(db).await?;
+    let before = db::users::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    if before.signing_title == title && before.signing_capacity == capacity {
+        return Ok(before);
+    }
+    let mut after = before.clone();
+    after.signing_title = title;
+    after.signing_capacity = capacity;
+    db::users::set_signing(&txn, &after, ctx.now).await?;
+    db::audit::append(
+        &txn,
+        ctx,
+        NewEvent {
+            action: "user.set_signing",
+            entity_type: "user",
+            entity_id: id.to_string(),
+            before: Some(user_json(&before)),
+            after: Some(user_json(&after)),
+        },
+    )
+    .await?;
+    let user = db::users::find(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Changes the signed-in user's own password: the current one must be right (a wrong one is a
+/// validation error on `current_password`, not a sign-in failure), the new one follows the same
+/// rule as at creation, and every other session of the account ends; the one in use stays.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> Result<(), ServiceError> {
+    let Actor::User { id, .. } = &ctx.actor else {
+        return Err(ServiceError::Forbidden(
+            "only a signed-in user has a password to change".to_owned(),
+        ));
+    };
+    let id = *id;
+    let mut v = Violations::default();
+    check_password(new, &mut v);
+    if new == current {
+        v.push(FieldViolation::new(
+            "password",
+            "unchanged",
+            "must differ from the current password",
+        ));
+    }
+    let creds = db::users::find(db, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))?;
+    let stored = db::users::credentials(db, &creds.username)
+        .await?
+        .map(|c| c.password_hash)
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    if !verify_password(current.to_owned(), stored).await? {
+        v.push(FieldViolation::new(
+            "current_password",
+            "wrong",
+            "is not the current password",
+        ));
+    }
+    super::finish(v)?;
+    let hash = hash_password(new.to_owned()).await?;
+    let txn = db::begin_write(db).await?;
+    db::users::update(&txn, &creds, Some(&hash), ctx.now).await?;
+    db::users::revoke_other_sessions(&txn, id, &token_hash(token), ctx.now).await?;
+    db::audit::append(
+        &txn,
+        ctx,
+        NewEvent {
+            action: "user.change_password",
+            entity_type: "user",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"password_changed": true, "other_sessions_revoked": true})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The account with this login name, if any.
 pub async fn find_by_username(
     db: &DatabaseConnection,

@@ -190,12 +190,20 @@ pub fn app(application: &Application) -> impl Endpoint + 'static {
     let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
     let docs = api.swagger_ui();
-    let routes = web::mount(Route::new())
-        .at("/api/v1/openapi.json", spec_json)
-        .at("/api/v1/openapi.yaml", spec_yaml)
-        .nest("/docs", docs)
-        .nest("/", api)
-        .data(application.state.clone());
+    // The API's operations carry their full paths (`/api/v1/...`, and the probes `/healthz` and
+    // `/readyz`), so it is nested at those prefixes without stripping them; the root is the
+    // landing page. Unknown paths anywhere get the problem 404.
+    let api = std::sync::Arc::new(poem::IntoEndpoint::into_endpoint(api));
+    let routes = web::mount(
+        Route::new()
+            .nest_no_strip("/api", api.clone())
+            .nest_no_strip("/healthz", api.clone())
+            .nest_no_strip("/readyz", api),
+    )
+    .at("/api/v1/openapi.json", spec_json)
+    .at("/api/v1/openapi.yaml", spec_yaml)
+    .nest("/docs", docs)
+    .data(application.state.clone());
     let limits = PublicLimits {
         per_minute: settings.public_rate_limit_per_minute,
         burst: settings.public_rate_limit_burst,

@@ -2,6 +2,7 @@
 //! unambiguous verdict on a phone screen, Vietnamese first with an English toggle, built from
 //! `templates/web/` with no external assets.
 
+mod console;
 mod dossiers;
 
 use askama::Template;
@@ -27,12 +28,16 @@ use crate::{
 };
 
 /// Paths of the pages whose forms upload files: the edge gives them the upload body limit.
-pub const UPLOAD_PATHS: &[&str] = &["/nop-ho-so"];
+pub const UPLOAD_PATHS: &[&str] = &[
+    "/nop-ho-so",
+    "/console/dossiers/new",
+    "/console/dossiers/*/files",
+];
 
 /// Mounts the public pages on `route`: `/v/{seal}`, and `/V/{seal}` for scanners that upper-case
 /// the whole URL.
 pub fn mount(route: Route) -> Route {
-    dossiers::mount(route)
+    console::mount(dossiers::mount(route))
         .at("/v", get(index_page))
         .at("/v/", get(index_page))
         .at("/v/check", get(lookup))
@@ -607,7 +612,7 @@ fn rows(c: &verification::CertificateFacts, en: bool) -> Vec<Row> {
     rows
 }
 
-fn status_text(status: CertificateStatus, en: bool) -> &'static str {
+pub(crate) fn status_text(status: CertificateStatus, en: bool) -> &'static str {
     match (status, en) {
         (CertificateStatus::InForce, false) => "Đang có hiệu lực",
         (CertificateStatus::InForce, true) => "In force",

@@ -40,7 +40,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// Chromium and chromedriver, or `None` (with a note) when either is missing. With
 /// `REQUIRE_BROWSER=1` a missing one fails the test instead.
-fn browser_tools() -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     let found = (on_path("chromium"), on_path("chromedriver"));
     if let (Some(chromium), Some(driver)) = found {
         return Some((chromium, driver));
@@ -58,13 +58,13 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// A chromedriver process on a free local port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Driver {
-    fn start(path: &Path) -> Self {
+    pub(crate) fn start(path: &Path) -> Self {
         // Ask the OS for a free port, then hand it to chromedriver.
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -100,9 +100,9 @@ impl Drop for Driver {
 /// chromedriver's door to the DevTools protocol, for the one thing WebDriver lacks: a screenshot
 /// of the whole page rather than the viewport.
 #[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
+pub(crate) struct Cdp {
+    pub(crate) cmd: &'static str,
+    pub(crate) params: Value,
 }
 
 impl WebDriverCompatibleCommand for Cdp {

@@ -13,6 +13,7 @@ mod authorization;
 mod browser;
 mod certificates;
 mod cli;
+mod console;
 mod demo;
 mod dossiers;
 mod errors;

@@ -1,0 +1,519 @@
+//! The staff console in a real browser (Debian's Chromium, headless, through chromedriver): the
+//! whole desk-to-certificate flow with three people, the refusals a person meets on screen, and
+//! full-page screenshots saved in `$SCREENSHOT_DIR` (default `target/screenshots/`) as
+//! `console-*.png` for a person to look at.
+//!
+//! Without `chromium` and `chromedriver` the test prints a note and passes, unless
+//! `REQUIRE_BROWSER=1` (CI), where it fails.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use base64::Engine as _;
+use fantoccini::{Client, ClientBuilder, Locator, wd::TimeoutConfiguration};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    browser::{Cdp, Driver, browser_tools},
+    dossiers::tiny_pdf,
+    helpers::{TestApp, USER_PASSWORD, zone_body},
+};
+
+const WIDTH: u32 = 1280;
+
+async fn desktop(driver: &Driver, chromium: &Path) -> Client {
+    let mut caps = fantoccini::wd::Capabilities::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", "--lang=vi-VN", format!("--window-size={WIDTH},900")],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session starts");
+    client
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(10)),
+            Some(Duration::from_secs(30)),
+            Some(Duration::from_secs(0)),
+        ))
+        .await
+        .expect("timeouts are set");
+    client
+}
+
+async fn shot(client: &Client, name: &str) {
+    let dir = std::env::var_os("SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
+    std::fs::create_dir_all(&dir).expect("the screenshot folder can be made");
+    let height = client
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .expect("page height")
+        .as_f64()
+        .unwrap_or(900.0);
+    let png = client
+        .issue_cmd(Cdp {
+            cmd: "Page.captureScreenshot",
+            params: json!({"format": "png", "captureBeyondViewport": true,
+                "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}}),
+        })
+        .await
+        .expect("Chromium takes a screenshot");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(png["data"].as_str().expect("screenshot data"))
+        .expect("base64");
+    let path = dir.join(format!("console-{name}.png"));
+    std::fs::write(&path, png).expect("the screenshot is saved");
+    eprintln!("screenshot: {}", path.display());
+}
+
+async fn text(client: &Client) -> String {
+    client
+        .execute("return document.body.innerText;", vec![])
+        .await
+        .expect("page text")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn fill(client: &Client, id: &str, value: &str) {
+    let el = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("field #{id}: {e}"));
+    el.clear().await.ok();
+    el.send_keys(value).await.expect("typing");
+}
+
+async fn choose(client: &Client, id: &str, value: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("select #{id}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("option {value} of #{id}: {e}"));
+}
+
+/// Clicks, then waits until the page it leads to has loaded (a form's answer may be the same
+/// address, so the old document is marked and the wait is for a document without the mark).
+async fn click(client: &Client, css: &str) {
+    client
+        .execute("window.__before_click = true;", vec![])
+        .await
+        .expect("the page is marked");
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let done = client
+            .execute(
+                "return !window.__before_click && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if done {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} led to no new page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks something that does not leave the page (a check box).
+async fn tick(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Presses a button whose form asks "are you sure?" and says yes (the page's own question is
+/// answered by replacing `window.confirm` for this one press).
+async fn click_and_confirm(client: &Client, css: &str) {
+    client
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .expect("the question is answered");
+    click(client, css).await;
+}
+
+async fn sign_in(client: &Client, base: &str, username: &str, password: &str) {
+    client.delete_all_cookies().await.expect("cookies cleared");
+    client
+        .goto(&format!("{base}/console"))
+        .await
+        .expect("the console loads");
+    let url = client.current_url().await.unwrap();
+    assert!(
+        url.path().ends_with("/console/sign-in"),
+        "an anonymous visit lands on the sign-in page, not {url}: {}",
+        text(client).await
+    );
+    fill(client, "username", username).await;
+    fill(client, "password", password).await;
+    click(client, "form.card button[type=submit]").await;
+    let seen = text(client).await;
+    assert!(
+        seen.contains("Tổng quan"),
+        "{username} reaches the dashboard: {seen}"
+    );
+}
+
+async fn path_of(client: &Client) -> String {
+    client.current_url().await.unwrap().path().to_owned()
+}
+
+#[tokio::test]
+async fn a_dossier_goes_from_the_desk_to_a_certificate_in_the_browser() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    // What exists before the desk opens: a zone with a free parcel, and the three people.
+    let zone = app
+        .as_admin()
+        .post("/api/v1/zones", &zone_body("KCN-NDH"))
+        .await;
+    assert_eq!(zone.status(), StatusCode::CREATED);
+    let zone: Value = zone.json().await.unwrap();
+    let zone_id = zone["id"].as_str().unwrap().to_owned();
+    let parcel = app
+        .as_admin()
+        .post(
+            &format!("/api/v1/zones/{zone_id}/parcels"),
+            &json!({"lot_code": "CN-07", "area_m2": 20000, "land_use": "industrial"}),
+        )
+        .await;
+    assert_eq!(parcel.status(), StatusCode::CREATED);
+    let parcel: Value = parcel.json().await.unwrap();
+    app.create_user("thu-ly", &["clerk"]).await;
+    app.approver_token("lanh-dao").await;
+    // The officer "officer" exists in every test app.
+    let pdf_path = std::env::temp_dir().join(format!("to-trinh-{}.pdf", std::process::id()));
+    std::fs::write(&pdf_path, tiny_pdf("Văn bản đề nghị thực hiện dự án")).unwrap();
+
+    let driver = Driver::start(&chromedriver);
+    let client = desktop(&driver, &chromium).await;
+    let base = format!("http://{}", app.addr);
+
+    // The landing page.
+    client.goto(&format!("{base}/")).await.unwrap();
+    let seen = text(&client).await;
+    assert!(seen.contains("Bảng điều khiển cán bộ") && seen.contains("Xác thực giấy chứng nhận"));
+    shot(&client, "landing").await;
+
+    // 1. The clerk takes in a dossier with an attachment.
+    sign_in(&client, &base, "thu-ly", USER_PASSWORD).await;
+    client
+        .goto(&format!("{base}/console/dossiers/new?procedure=irc_issue"))
+        .await
+        .unwrap();
+    fill(&client, "f-applicant.name", "Công ty TNHH Bao bì Quảng Trị").await;
+    // Submitted without what is asked: the error stands next to the field.
+    click(&client, "form[enctype] button[type=submit]").await;
+    let error = client
+        .find(Locator::Css(".field.invalid #f-subject + .field-error"))
+        .await
+        .expect("the subject's error is shown next to it");
+    assert!(
+        error.text().await.unwrap().contains("Bắt buộc"),
+        "the error says the field is required"
+    );
+    let described = client
+        .find(Locator::Id("f-subject"))
+        .await
+        .unwrap()
+        .attr("aria-describedby")
+        .await
+        .unwrap();
+    assert_eq!(
+        described.as_deref(),
+        Some("error-subject"),
+        "the field points to its error"
+    );
+    assert_eq!(
+        client
+            .find(Locator::Id("f-applicant.name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Công ty TNHH Bao bì Quảng Trị"),
+        "what was typed is kept"
+    );
+    fill(&client, "f-subject", "Dự án nhà máy sản xuất bao bì").await;
+    for check in client
+        .find_all(Locator::Css("input[name=provided]"))
+        .await
+        .unwrap()
+    {
+        if check.prop("checked").await.unwrap().as_deref() != Some("true") {
+            check.click().await.unwrap();
+        }
+    }
+    tick(&client, "#f-complete").await;
+    client
+        .find(Locator::Id("f-files"))
+        .await
+        .unwrap()
+        .send_keys(pdf_path.to_str().unwrap())
+        .await
+        .expect("the file is chosen");
+    click(&client, "form[enctype] button[type=submit]").await;
+    let seen = text(&client).await;
+    assert!(seen.contains("Đã tiếp nhận hồ sơ"), "{seen}");
+    let code = client
+        .find(Locator::Id("receipt-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(code.starts_with("BQLKKT-"), "{code}");
+    click(&client, "a[href^='/console/dossiers/']").await;
+    let dossier_path = path_of(&client).await;
+    let seen = text(&client).await;
+    assert!(
+        seen.contains("to-trinh-"),
+        "the attachment is listed: {seen}"
+    );
+    assert!(seen.contains("Đã tiếp nhận, hồ sơ hợp lệ"), "{seen}");
+
+    // A form without its CSRF token is refused and changes nothing.
+    client
+        .goto(&format!("{base}/console/password"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.querySelector('main form input[name=csrf]').remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&client, "f-current_password", USER_PASSWORD).await;
+    fill(&client, "f-password", "a-brand-new-password-1").await;
+    fill(&client, "f-confirm", "a-brand-new-password-1").await;
+    click(&client, "main form button[type=submit]").await;
+    let seen = text(&client).await;
+    assert!(
+        seen.contains("CSRF"),
+        "refused for the missing token: {seen}"
+    );
+    let login = app
+        .client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "thu-ly", "password": USER_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login.status(),
+        StatusCode::OK,
+        "the password did not change"
+    );
+
+    client.goto(&format!("{base}/console")).await.unwrap();
+    shot(&client, "dashboard").await;
+
+    // 2. The officer reviews, registers the investor and the project, leases land and drafts.
+    sign_in(&client, &base, "officer", USER_PASSWORD).await;
+    client.goto(&format!("{base}{dossier_path}")).await.unwrap();
+    click(&client, "#step-start_review").await;
+    let seen = text(&client).await;
+    assert!(seen.contains("Đang thẩm định"), "{seen}");
+
+    client
+        .goto(&format!("{base}/console/investors/new"))
+        .await
+        .unwrap();
+    choose(&client, "f-kind", "domestic_organization").await;
+    fill(&client, "f-name", "Công ty TNHH Bao bì Quảng Trị").await;
+    choose(&client, "f-document.doc_type", "enterprise_code").await;
+    fill(&client, "f-document.number", "3200123456").await;
+    fill(&client, "f-document.issue_date", "15/03/2019").await;
+    fill(
+        &client,
+        "f-head_office_address",
+        "Số 12 Lê Duẩn, phường Đông Hà, tỉnh Quảng Trị",
+    )
+    .await;
+    fill(&client, "f-representative.name", "Nguyễn Thị Hoa").await;
+    fill(&client, "f-representative.title", "Giám đốc").await;
+    click(&client, "main form button[type=submit]").await;
+    let investor_path = path_of(&client).await;
+    assert!(!investor_path.ends_with("/new"), "{}", text(&client).await);
+    let investor_id = investor_path.rsplit('/').next().unwrap().to_owned();
+
+    client
+        .goto(&format!("{base}/console/projects/new"))
+        .await
+        .unwrap();
+    fill(&client, "f-name_vi", "Nhà máy sản xuất bao bì Quảng Trị").await;
+    choose(&client, "f-zone_id", &zone_id).await;
+    choose(&client, "f-investors[0].investor_id", &investor_id).await;
+    fill(&client, "f-investors[0].capital_vnd", "20.000.000.000").await;
+    fill(
+        &client,
+        "f-objectives[0].description",
+        "Sản xuất bao bì giấy",
+    )
+    .await;
+    fill(&client, "f-objectives[0].vsic_code", "1702").await;
+    fill(&client, "f-total_capital_vnd", "120.000.000.000").await;
+    fill(&client, "f-contributed_capital_vnd", "20.000.000.000").await;
+    fill(&client, "f-mobilized_capital_vnd", "100.000.000.000").await;
+    fill(&client, "f-duration_years", "50").await;
+    click(&client, "main form button[type=submit]").await;
+    let project_path = path_of(&client).await;
+    assert!(!project_path.ends_with("/new"), "{}", text(&client).await);
+
+    choose(&client, "f-parcel_id", parcel["id"].as_str().unwrap()).await;
+    fill(&client, "f-area_m2", "12500,5").await;
+    fill(&client, "f-start_date", "01/12/2026").await;
+    fill(&client, "f-end_date", "30/11/2066").await;
+    click(&client, "form[action$='/leases'] button[type=submit]").await;
+    let seen = text(&client).await;
+    assert!(
+        seen.contains("CN-07") && seen.contains("Đang thuê"),
+        "the lease is listed: {seen}"
+    );
+    shot(&client, "project").await;
+
+    let dossier_id = dossier_path.rsplit('/').next().unwrap().to_owned();
+    choose(&client, "f-dossier_id", &dossier_id).await;
+    click(&client, "form[action$='/draft'] button[type=submit]").await;
+    let certificate_path = path_of(&client).await;
+    assert!(
+        certificate_path.starts_with("/console/certificates/"),
+        "{}",
+        text(&client).await
+    );
+    let seen = text(&client).await;
+    assert!(
+        seen.contains("Bản dự thảo") && seen.contains("bốn mắt"),
+        "{seen}"
+    );
+    // The preview is the watermarked draft PDF, served to the page's frame.
+    let preview = app
+        .client
+        .get(format!("{base}{certificate_path}/preview"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preview.url().path().ends_with("/console/sign-in"),
+        "no preview without a session: {}",
+        preview.url()
+    );
+    shot(&client, "certificate-preview").await;
+
+    // The drafter may not approve: refused on screen.
+    click_and_confirm(&client, "#approve").await;
+    let seen = text(&client).await;
+    assert!(seen.contains("Bạn không có quyền"), "{seen}");
+
+    // 3. The approver approves.
+    sign_in(&client, &base, "lanh-dao", USER_PASSWORD).await;
+    client
+        .goto(&format!("{base}{certificate_path}"))
+        .await
+        .unwrap();
+    click_and_confirm(&client, "#approve").await;
+    let seen = text(&client).await;
+    assert!(seen.contains("Đang có hiệu lực"), "{seen}");
+    let verify_link = client
+        .find(Locator::Css("a.verify-link"))
+        .await
+        .expect("the version links to its verification page")
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // 4. The clerk returns the result.
+    sign_in(&client, &base, "thu-ly", USER_PASSWORD).await;
+    client.goto(&format!("{base}{dossier_path}")).await.unwrap();
+    assert!(
+        text(&client)
+            .await
+            .contains("Đã giải quyết, chờ trả kết quả")
+    );
+    click(&client, "#step-return_result").await;
+    let seen = text(&client).await;
+    assert!(seen.contains("Đã trả kết quả"), "{seen}");
+    for step in [
+        "Tiếp nhận tại Bộ phận một cửa",
+        "Chuyển thẩm định",
+        "Trả kết quả",
+    ] {
+        assert!(seen.contains(step), "the timeline shows {step}: {seen}");
+    }
+    shot(&client, "dossier-timeline").await;
+
+    // 5. Anyone verifies it from its QR link.
+    let cert_id = certificate_path.rsplit('/').next().unwrap();
+    let cert: Value = app
+        .as_admin()
+        .get(&format!("/api/v1/certificates/{cert_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seal = cert["seal"]
+        .as_str()
+        .expect("the issued version has a seal");
+    assert_eq!(verify_link, format!("/v/{seal}"));
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&format!("{base}/v/{seal}")).await.unwrap();
+    let seen = text(&client).await;
+    assert!(seen.contains("Hợp lệ — đang có hiệu lực"), "{seen}");
+
+    // The admin's audit page, with the chain check.
+    sign_in(&client, &base, "admin", crate::helpers::ADMIN_PASSWORD).await;
+    client
+        .goto(&format!("{base}/console/admin/audit"))
+        .await
+        .unwrap();
+    if client
+        .find(Locator::Css(
+            "form[action$='/verify'] button, form[action*='audit'] button",
+        ))
+        .await
+        .is_ok()
+    {
+        click(&client, "form[action*='audit'] button[type=submit]").await;
+    }
+    shot(&client, "admin-audit").await;
+
+    client.close().await.ok();
+    std::fs::remove_file(&pdf_path).ok();
+}

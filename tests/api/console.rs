@@ -55,17 +55,20 @@ async fn shot(client: &Client, name: &str) {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
     std::fs::create_dir_all(&dir).expect("the screenshot folder can be made");
-    let height = client
-        .execute("return document.documentElement.scrollHeight;", vec![])
+    let size = client
+        .execute(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollHeight];",
+            vec![],
+        )
         .await
-        .expect("page height")
-        .as_f64()
-        .unwrap_or(900.0);
+        .expect("page size");
+    let width = size[0].as_f64().unwrap_or(f64::from(WIDTH));
+    let height = size[1].as_f64().unwrap_or(900.0);
     let png = client
         .issue_cmd(Cdp {
             cmd: "Page.captureScreenshot",
             params: json!({"format": "png", "captureBeyondViewport": true,
-                "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}}),
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
         })
         .await
         .expect("Chromium takes a screenshot");
@@ -408,6 +411,41 @@ async fn a_dossier_goes_from_the_desk_to_a_certificate_in_the_browser() {
     );
     shot(&client, "project").await;
 
+    // Editing a project someone else has just changed: "someone else changed this; reload".
+    let project_id = project_path.rsplit('/').next().unwrap().to_owned();
+    client
+        .goto(&format!("{base}{project_path}/edit"))
+        .await
+        .unwrap();
+    fill(&client, "f-scale", "Công suất 12.000 tấn bao bì mỗi năm").await;
+    let current = app.get(&format!("/api/v1/projects/{project_id}")).await;
+    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+    let changed = app
+        .client
+        .patch(format!("{base}/api/v1/projects/{project_id}"))
+        .bearer_auth(&app.token)
+        .header("if-match", etag)
+        .json(&json!({"address": "Lô CN-07, Khu công nghiệp Nam Đông Hà"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    click(&client, "main form button[type=submit]").await;
+    let seen = text(&client).await;
+    assert!(seen.contains("Người khác vừa thay đổi mục này"), "{seen}");
+    client
+        .goto(&format!("{base}{project_path}/edit"))
+        .await
+        .unwrap();
+    fill(&client, "f-scale", "Công suất 12.000 tấn bao bì mỗi năm").await;
+    click(&client, "main form button[type=submit]").await;
+    let seen = text(&client).await;
+    assert!(
+        seen.contains("Lô CN-07, Khu công nghiệp Nam Đông Hà"),
+        "the other change is kept after reloading: {seen}"
+    );
+    assert_eq!(path_of(&client).await, project_path, "saved");
+
     let dossier_id = dossier_path.rsplit('/').next().unwrap().to_owned();
     choose(&client, "f-dossier_id", &dossier_id).await;
     click(&client, "form[action$='/draft'] button[type=submit]").await;
@@ -478,6 +516,32 @@ async fn a_dossier_goes_from_the_desk_to_a_certificate_in_the_browser() {
         assert!(seen.contains(step), "the timeline shows {step}: {seen}");
     }
     shot(&client, "dossier-timeline").await;
+    // Readable at phone width: nothing runs off the side of the page (wide tables scroll inside
+    // their own box).
+    client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    client.refresh().await.unwrap();
+    let overflow = client
+        .execute(
+            "const w = document.documentElement.clientWidth;
+             const right = [...document.querySelectorAll('body *')]
+                 .filter((e) => !e.closest('.scroll') && e.getClientRects().length > 0)
+                 .map((e) => e.getBoundingClientRect().right);
+             return Math.max(document.documentElement.scrollWidth, ...right) - w;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    assert!(
+        overflow <= 0.0,
+        "the dossier page is wider than a phone by {overflow} px"
+    );
+    shot(&client, "dossier-phone").await;
+    client.set_window_size(WIDTH, 900).await.unwrap();
 
     // 5. Anyone verifies it from its QR link.
     let cert_id = certificate_path.rsplit('/').next().unwrap();

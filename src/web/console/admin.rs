@@ -13,11 +13,11 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, Problems, Staff, fields_of, page, place_errors, role_label, see_other,
+    Chrome, Field, Fields, Problems, Staff, field_violations, fields_of, page, place_errors,
+    role_label, see_other,
 };
 use crate::{
     domain::{
-        FieldViolation,
         audit::{AuditFilter, StoredEvent},
         auth::{ApiKey, Role, Scope, User},
         time::vietnam,
@@ -70,31 +70,6 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.with_timezone(&vietnam())
         .format("%d/%m/%Y %H:%M")
         .to_string()
-}
-
-/// The violations a failed call puts next to fields: validation errors, and conflicts that name
-/// a field (a username or code already taken).
-fn field_violations(e: &ServiceError, en: bool) -> Option<Vec<FieldViolation>> {
-    let v = match e {
-        ServiceError::Validation(v) => v,
-        ServiceError::Conflict { violations, .. } if !violations.is_empty() => violations,
-        _ => return None,
-    };
-    Some(v.iter().map(|v| in_vietnamese(v, en)).collect())
-}
-
-/// Puts Vietnamese before the message of the codes only these screens meet, which the console's
-/// shared wording does not know.
-fn in_vietnamese(v: &FieldViolation, en: bool) -> FieldViolation {
-    let vi = match v.code.as_str() {
-        "in_the_past" => "Phải là ngày trong tương lai",
-        _ => "",
-    };
-    let mut v = v.clone();
-    if !en && !vi.is_empty() {
-        v.message = format!("{vi} ({})", v.message);
-    }
-    v
 }
 
 fn scope_label(s: Scope, en: bool) -> &'static str {
@@ -340,7 +315,7 @@ async fn create_user(
                 c,
             },
         ),
-        Err(e) => match field_violations(&e, staff.en) {
+        Err(e) => match field_violations(&e) {
             Some(v) => {
                 let mut fields = new_user_fields(&c, &f);
                 let rest = place_errors(&mut fields, &v, staff.en);
@@ -817,7 +792,7 @@ async fn create_key(
                 c,
             },
         ),
-        Err(e) => match field_violations(&e, staff.en) {
+        Err(e) => match field_violations(&e) {
             Some(v) => {
                 let mut fields = new_key_fields(&c, &f);
                 let rest = place_errors(&mut fields, &v, staff.en);
@@ -875,6 +850,9 @@ fn event_line(e: &StoredEvent) -> EventLine {
     let link = match e.entity_type.as_str() {
         "zone" => format!("/console/zones/{}", e.entity_id),
         "dossier" => format!("/console/dossiers/{}", e.entity_id),
+        "investor" => format!("/console/investors/{}", e.entity_id),
+        "project" => format!("/console/projects/{}", e.entity_id),
+        "certificate" => format!("/console/certificates/{}", e.entity_id),
         "user" if e.entity_id.parse::<Uuid>().is_ok() => {
             format!("/console/admin/users/{}", e.entity_id)
         }

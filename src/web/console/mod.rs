@@ -634,11 +634,36 @@ pub(super) fn violation_text(v: &FieldViolation, en: bool) -> String {
         "not_allowed" => "Không được phép",
         "unknown" => "Không có trong danh mục",
         "sum_mismatch" => "Tổng không khớp",
+        "mismatch" => "Không khớp",
+        "in_the_past" => "Phải là ngày trong tương lai",
+        "exceeds_total" => "Không được lớn hơn tổng diện tích quy hoạch",
+        "exceeds_zone" => "Không được lớn hơn tổng diện tích của khu",
+        "before_start" => "Phải sau ngày bắt đầu",
+        "smaller_than_parcel" => "Không được nhỏ hơn diện tích lô đất lớn nhất của khu",
+        "has_children" => "Khu đang chứa các khu khác nên phải giữ loại khu kinh tế",
+        "self_reference" => "Một khu không thể nằm trong chính nó",
+        "not_a_container" => "Khu chứa phải là khu kinh tế",
+        "not_found" => "Không tìm thấy",
+        "invalid_date" => "Ngày không hợp lệ",
+        "other_zone" => "Lô đất thuộc khu khác",
+        "recovered" => "Lô đất đã bị thu hồi",
         _ => "",
     };
     match (en, vi.is_empty()) {
         (true, _) | (false, true) => v.message.clone(),
         (false, false) => format!("{vi} ({})", v.message),
+    }
+}
+
+/// The violations a failed call puts next to fields: validation errors, and conflicts that name
+/// a field (a code or a name already taken); `None` for every other failure.
+pub(super) fn field_violations(e: &ServiceError) -> Option<Vec<FieldViolation>> {
+    match e {
+        ServiceError::Validation(v) => Some(v.clone()),
+        ServiceError::Conflict { violations, .. } if !violations.is_empty() => {
+            Some(violations.clone())
+        }
+        _ => None,
     }
 }
 

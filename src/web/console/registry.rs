@@ -26,6 +26,7 @@ use crate::{
             Representative, Sex,
         },
         parcel::{ParcelFilter, ParcelStatus},
+        project::ProjectPatch,
         project::{Contribution, ContributionForm, Objective, Project, ProjectData, ProjectFilter},
     },
     service::{
@@ -56,6 +57,11 @@ pub(super) fn mount(route: Route) -> Route {
             get(project_new).post(project_create),
         )
         .at("/console/projects/:id", get(project_detail))
+        .at(
+            "/console/projects/:id/edit",
+            get(project_edit).post(project_update),
+        )
+        .at("/console/projects/:id/release", post(release))
         .at("/console/projects/:id/leases", post(lease))
         .at("/console/projects/:id/draft", post(draft))
 }
@@ -977,6 +983,199 @@ async fn project_create(
     }
 }
 
+/// The general facts of a project, edited in the console; investors, objectives, milestones,
+/// incentives and conditions are lists edited through the API, and are left as they are.
+const EDITED: &[&str] = &[
+    "name_vi",
+    "name_en",
+    "zone_id",
+    "address",
+    "scale",
+    "total_capital_vnd",
+    "contributed_capital_vnd",
+    "mobilized_capital_vnd",
+    "duration_years",
+    "note",
+];
+
+async fn project_edit_form(
+    state: &AppState,
+    c: Chrome,
+    id: Uuid,
+    f: &Fields,
+    violations: &[FieldViolation],
+) -> Result<FormPage, ServiceError> {
+    let mut fields: Vec<Field> = project_fields(state, &c, f)
+        .await?
+        .into_iter()
+        .filter(|x| EDITED.contains(&x.name.as_str()))
+        .collect();
+    let errors = place_errors(&mut fields, violations, c.en);
+    Ok(FormPage {
+        title: c.t("Sửa thông tin dự án", "Edit the project").to_owned(),
+        intro: c
+            .t(
+                "Nhà đầu tư, mục tiêu, tiến độ, ưu đãi và điều kiện được sửa qua API; sau khi sửa, lập dự thảo giấy chứng nhận điều chỉnh ở trang dự án.",
+                "Investors, objectives, milestones, incentives and conditions are edited through the API; after a change, draft the adjusted certificate on the project's page.",
+            )
+            .to_owned(),
+        action: format!("/console/projects/{id}/edit"),
+        multipart: false,
+        fields,
+        hidden: vec![("version".to_owned(), f.text("version"))],
+        errors,
+        submit: c.t("Lưu", "Save").to_owned(),
+        done: String::new(),
+        back: (format!("/console/projects/{id}"), c.t("Dự án", "The project").to_owned()),
+        c,
+    })
+}
+
+fn project_values(p: &Project) -> Fields {
+    let d = &p.data;
+    let mut f = Fields::default();
+    for (k, v) in [
+        ("name_vi", Some(d.name_vi.clone())),
+        ("name_en", d.name_en.clone()),
+        ("zone_id", d.zone_id.map(|z| z.to_string())),
+        ("address", d.address.clone()),
+        ("scale", d.scale.clone()),
+        ("total_capital_vnd", Some(d.total_capital_vnd.to_string())),
+        (
+            "contributed_capital_vnd",
+            Some(d.contributed_capital_vnd.to_string()),
+        ),
+        (
+            "mobilized_capital_vnd",
+            Some(d.mobilized_capital_vnd.to_string()),
+        ),
+        ("duration_years", Some(d.duration_years.to_string())),
+        ("note", d.note.clone()),
+        ("version", Some(p.version.to_string())),
+    ] {
+        if let Some(v) = v {
+            f.push(k.to_owned(), v);
+        }
+    }
+    f
+}
+
+#[handler]
+async fn project_edit(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    let result = match projects::get(&state.db, id).await {
+        Ok(p) => {
+            project_edit_form(
+                &state,
+                staff.chrome(&state, "projects"),
+                id,
+                &project_values(&p),
+                &[],
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(form) => page(StatusCode::OK, &form),
+        Err(e) => staff.failure(&state, &e),
+    }
+}
+
+#[handler]
+async fn project_update(
+    staff: Staff,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let f = fields_of(form);
+    if let Err(r) = staff.check(&state, &f) {
+        return *r;
+    }
+    let precondition = match f.text("version").parse::<i32>() {
+        Ok(v) => Precondition::Versions(vec![v]),
+        Err(_) => Precondition::Missing,
+    };
+    let mut p = Problems::default();
+    let zone_id = p.id(&f, "zone_id", false);
+    let total = p.number(&f, "total_capital_vnd", true);
+    let contributed = p.number(&f, "contributed_capital_vnd", true);
+    let mobilized = p.number(&f, "mobilized_capital_vnd", true);
+    let duration = p
+        .number(&f, "duration_years", true)
+        .and_then(|d| i32::try_from(d).ok());
+    let result = if p.is_empty() {
+        let patch = ProjectPatch {
+            name_vi: Some(f.text("name_vi")),
+            name_en: Some(f.opt("name_en")),
+            zone_id: Some(zone_id),
+            address: Some(f.opt("address")),
+            scale: Some(f.opt("scale")),
+            total_capital_vnd: total,
+            contributed_capital_vnd: contributed,
+            mobilized_capital_vnd: mobilized,
+            duration_years: duration,
+            note: Some(f.opt("note")),
+            ..Default::default()
+        };
+        projects::update(
+            &state.db,
+            &staff.context(&state),
+            id,
+            &precondition,
+            patch,
+            state.policy.duration_limits,
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(ServiceError::Validation(p.into_vec()))
+    };
+    match result {
+        Ok(()) => see_other(&format!("/console/projects/{id}")),
+        Err(ServiceError::Validation(v)) => {
+            match project_edit_form(&state, staff.chrome(&state, "projects"), id, &f, &v).await {
+                Ok(form) => page(StatusCode::UNPROCESSABLE_ENTITY, &form),
+                Err(e) => staff.failure(&state, &e),
+            }
+        }
+        Err(e) => staff.failure(&state, &e),
+    }
+}
+
+#[handler]
+async fn release(
+    staff: Staff,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let f = fields_of(form);
+    if let Err(r) = staff.check(&state, &f) {
+        return *r;
+    }
+    let mut p = Problems::default();
+    let chosen = p.id(&f, "lease_id", true);
+    let result = match chosen {
+        Some(lease_id) if p.is_empty() => leases::release(
+            &state.db,
+            &staff.context(&state),
+            lease_id,
+            f.text("reason"),
+        )
+        .await
+        .map(|_| ()),
+        _ => Err(ServiceError::Validation(p.into_vec())),
+    };
+    match result {
+        Ok(()) => see_other(&format!("/console/projects/{id}")),
+        Err(ServiceError::Validation(v)) => {
+            show_project(&staff, &state, id, &f, "release", &v).await
+        }
+        Err(e) => staff.failure(&state, &e),
+    }
+}
+
 async fn project_page(
     staff: &Staff,
     state: &AppState,
@@ -1097,6 +1296,7 @@ async fn project_page(
         })
         .collect();
     let mut forms = Vec::new();
+    let mut release_form = None;
     if c.has("officer") || c.has("admin") {
         let mut fields = vec![
             Field::new(
@@ -1125,6 +1325,54 @@ async fn project_page(
         if form == "lease" {
             note = place_errors(&mut fields, violations, en).join("; ");
         }
+        let active: Vec<(String, String)> = leases_now
+            .iter()
+            .filter(|l| l.released_at.is_none())
+            .map(|l| {
+                (
+                    l.id.to_string(),
+                    format!(
+                        "{} — {}",
+                        parcel_names
+                            .get(&l.parcel_id)
+                            .cloned()
+                            .unwrap_or_else(|| l.parcel_id.to_string()),
+                        area(l.area.dm2())
+                    ),
+                )
+            })
+            .collect();
+        if !active.is_empty() {
+            let mut fields = vec![
+                Field::new(
+                    "lease_id",
+                    c.t("Lô đang thuê", "Leased parcel"),
+                    "select",
+                    f,
+                )
+                .required()
+                .options(f, active),
+                Field::new(
+                    "reason",
+                    c.t("Lý do trả đất", "Why the land is given back"),
+                    "textarea",
+                    f,
+                )
+                .required(),
+            ];
+            let note = if form == "release" {
+                place_errors(&mut fields, violations, en).join("; ")
+            } else {
+                String::new()
+            };
+            release_form = Some(ActionForm {
+                title: c.t("Trả lại đất", "Release land").to_owned(),
+                action: format!("/console/projects/{}/release", p.id),
+                fields,
+                submit: c.t("Ghi nhận trả đất", "Record the release").to_owned(),
+                note,
+            });
+        }
         forms.push(ActionForm {
             title: c.t("Cho thuê lô đất", "Lease a parcel").to_owned(),
             action: format!("/console/projects/{}/leases", p.id),
@@ -1133,6 +1381,7 @@ async fn project_page(
             note,
         });
     }
+    forms.extend(release_form);
     if c.has("officer") {
         let ctx = staff.context(state);
         let mut open = Vec::new();
@@ -1197,7 +1446,8 @@ async fn project_page(
             "/console/projects".to_owned(),
             c.t("Dự án", "Projects").to_owned(),
         ),
-        edit: None,
+        edit: (c.has("officer") || c.has("admin"))
+            .then(|| format!("/console/projects/{}/edit", p.id)),
         facts,
         tables: vec![
             (

@@ -12,7 +12,8 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, FormPage, Problems, Staff, day, fields_of, page, place_errors, see_other,
+    Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, fields_of, page,
+    place_errors, see_other,
 };
 use crate::{
     domain::{
@@ -187,39 +188,6 @@ fn precondition_of(f: &Fields) -> Precondition {
 fn id_of(entity: &'static str, text: &str) -> Result<Uuid, ServiceError> {
     text.parse()
         .map_err(|_| ServiceError::not_found(entity, text))
-}
-
-/// The violations a failed call puts next to fields: validation errors, and conflicts that name
-/// a field (a code already taken).
-fn field_violations(e: &ServiceError, en: bool) -> Option<Vec<FieldViolation>> {
-    let v = match e {
-        ServiceError::Validation(v) => v,
-        ServiceError::Conflict { violations, .. } if !violations.is_empty() => violations,
-        _ => return None,
-    };
-    Some(v.iter().map(|v| in_vietnamese(v, en)).collect())
-}
-
-/// Puts Vietnamese before the message of the zone and parcel rules the console's shared wording
-/// does not know.
-fn in_vietnamese(v: &FieldViolation, en: bool) -> FieldViolation {
-    let vi = match v.code.as_str() {
-        "exceeds_total" => "Không được lớn hơn tổng diện tích quy hoạch",
-        "exceeds_zone" => "Không được lớn hơn tổng diện tích của khu",
-        "before_start" => "Phải sau ngày bắt đầu",
-        "smaller_than_parcel" => "Không được nhỏ hơn diện tích lô đất lớn nhất của khu",
-        "has_children" => "Khu đang chứa các khu khác nên phải giữ loại khu kinh tế",
-        "self_reference" => "Một khu không thể nằm trong chính nó",
-        "not_a_container" => "Khu chứa phải là khu kinh tế",
-        "not_found" => "Không tìm thấy",
-        "invalid_date" => "Ngày không hợp lệ",
-        _ => "",
-    };
-    let mut v = v.clone();
-    if !en && !vi.is_empty() {
-        v.message = format!("{vi} ({})", v.message);
-    }
-    v
 }
 
 fn options<T: Copy>(
@@ -793,7 +761,7 @@ async fn create_zone(
     };
     match result {
         Ok(zone) => see_other(&format!("/console/zones/{}", zone.id)),
-        Err(e) => match field_violations(&e, staff.en) {
+        Err(e) => match field_violations(&e) {
             Some(v) => {
                 let parents = match parent_choices(&state, None).await {
                     Ok(p) => p,
@@ -900,7 +868,7 @@ async fn update_zone(
     };
     match result {
         Ok(zone) => see_other(&format!("/console/zones/{}", zone.id)),
-        Err(e) => match field_violations(&e, staff.en) {
+        Err(e) => match field_violations(&e) {
             Some(v) => {
                 let zone = match zones::get(&state.db, id).await {
                     Ok(z) => z,
@@ -1102,7 +1070,7 @@ async fn create_parcel(
     };
     match result {
         Ok(_) => see_other(&format!("/console/zones/{}#parcels", zone.id)),
-        Err(e) => match field_violations(&e, staff.en) {
+        Err(e) => match field_violations(&e) {
             Some(v) => page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &parcel_form(&staff, &state, &zone, &f, &v, None),
@@ -1179,7 +1147,7 @@ async fn update_parcel(
     };
     match result {
         Ok(_) => see_other(&format!("/console/zones/{}#parcels", zone.id)),
-        Err(e) => match field_violations(&e, staff.en) {
+        Err(e) => match field_violations(&e) {
             Some(v) => page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &parcel_form(&staff, &state, &zone, &f, &v, Some(&parcel)),

@@ -80,6 +80,41 @@ async fn shot(client: &Client, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
+/// Waits until the preview frame shows the PDF: Chromium's viewer draws it some time after the
+/// page has loaded, and gives no signal a script can read, so the frame's own picture is taken
+/// until it is more than the viewer's empty grey (a rendered page compresses far less).
+async fn wait_for_preview(client: &Client) {
+    let rect = client
+        .execute(
+            "const r = document.querySelector('iframe.preview').getBoundingClientRect();
+             window.scrollTo(0, 0);
+             return [r.x, r.y, r.width, r.height];",
+            vec![],
+        )
+        .await
+        .expect("the preview frame is on the page");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let png = client
+            .issue_cmd(Cdp {
+                cmd: "Page.captureScreenshot",
+                params: json!({"format": "png", "clip": {"x": rect[0], "y": rect[1],
+                    "width": rect[2], "height": rect[3], "scale": 1}}),
+            })
+            .await
+            .expect("Chromium takes a screenshot");
+        let size = png["data"].as_str().map_or(0, str::len);
+        if size > 40_000 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the preview frame stayed empty ({size} bytes of picture)"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn text(client: &Client) -> String {
     client
         .execute("return document.body.innerText;", vec![])
@@ -472,6 +507,7 @@ async fn a_dossier_goes_from_the_desk_to_a_certificate_in_the_browser() {
         "no preview without a session: {}",
         preview.url()
     );
+    wait_for_preview(&client).await;
     shot(&client, "certificate-preview").await;
 
     // The drafter may not approve: refused on screen.

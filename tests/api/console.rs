@@ -617,3 +617,226 @@ async fn a_dossier_goes_from_the_desk_to_a_certificate_in_the_browser() {
     client.close().await.ok();
     std::fs::remove_file(&pdf_path).ok();
 }
+
+/// A console visitor over plain HTTP: keeps the cookies the server sets, follows nothing.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: std::collections::BTreeMap<String, String>,
+    /// Every `Set-Cookie` seen, as sent.
+    set: Vec<String>,
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Default::default(),
+            set: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, resp: &reqwest::Response) {
+        for v in resp.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap().to_owned();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if val.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+            self.set.push(v);
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let resp = self
+            .client
+            .get(format!("http://{}{path}", self.app.addr))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&resp);
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, resp.text().await.unwrap(), headers)
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let resp = self
+            .client
+            .post(format!("http://{}{path}", self.app.addr))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&resp);
+        let status = resp.status();
+        (status, resp.text().await.unwrap())
+    }
+
+    /// The CSRF token of the first form on a page.
+    async fn token(&mut self, path: &str) -> String {
+        let (_, html, _) = self.get(path).await;
+        let at = html
+            .find("name=\"csrf\" value=\"")
+            .expect("the page has a form token")
+            + 19;
+        html[at..at + html[at..].find('"').unwrap()].to_owned()
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> (StatusCode, String) {
+        let csrf = self.token("/console/sign-in").await;
+        self.post(
+            "/console/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/console"),
+            ],
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn the_console_session_is_the_apis_with_its_cookie_rules_lock_out_and_roles() {
+    let app = TestApp::spawn().await;
+    app.create_user("mot-cua", &["clerk"]).await;
+    let mut v = Visitor::new(&app);
+
+    // The pages' headers: no inline script, nothing from elsewhere, never cached, not framed.
+    let (status, _, headers) = v.get("/console/sign-in").await;
+    assert_eq!(status, StatusCode::OK);
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(headers["cache-control"], "no-store");
+
+    // Wrong password: said on the page, nothing else.
+    let (status, html) = v.sign_in("mot-cua", "not-the-password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("Sai tên đăng nhập hoặc mật khẩu"));
+    // Without the form's token the sign-in is refused before the password is checked.
+    let (status, html) = v
+        .post(
+            "/console/sign-in",
+            &[("username", "mot-cua"), ("password", USER_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("CSRF"));
+
+    // Signed in: the session cookie is HttpOnly and SameSite=Strict, and it is the API's session.
+    let (status, _) = v.sign_in("mot-cua", USER_PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let session = v
+        .set
+        .iter()
+        .find(|c| c.starts_with("irs_console=") && !c.starts_with("irs_console=;"))
+        .expect("a session cookie")
+        .clone();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    assert!(
+        !session.contains("Secure"),
+        "plain HTTP: not Secure ({session})"
+    );
+    let token = v.cookies["irs_console"].clone();
+    assert_eq!(
+        app.as_user(&token).get("/api/v1/me").await.status(),
+        StatusCode::OK
+    );
+
+    // The clerk's screens, and a refusal for the admin's.
+    let (status, html, _) = v.get("/console/dossiers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Tiếp nhận hồ sơ mới"));
+    let (status, html, _) = v.get("/console/admin/users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Bạn không có quyền"), "{html}");
+
+    // Changing one's own password: the wrong current one is named next to its field; the right
+    // one ends the account's other sessions and keeps this one.
+    let other = app.login("mot-cua", USER_PASSWORD).await;
+    let csrf = v.token("/console/password").await;
+    let (status, html) = v
+        .post(
+            "/console/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "wrong-current-password"),
+                ("password", "a-new-password-for-the-desk"),
+                ("confirm", "a-new-password-for-the-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"error-current_password\""), "{html}");
+    let (status, html) = v
+        .post(
+            "/console/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", USER_PASSWORD),
+                ("password", "a-new-password-for-the-desk"),
+                ("confirm", "a-new-password-for-the-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Đã đổi mật khẩu"));
+    assert_eq!(
+        app.as_user(&other).get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.as_user(&token).get("/api/v1/me").await.status(),
+        StatusCode::OK
+    );
+
+    // Signing out ends the session for the API too.
+    let csrf = v.token("/console").await;
+    let (status, _) = v.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.as_user(&token).get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The lock-out is the API's: five wrong passwords at the console, and this client is also
+    // refused at the API for that account.
+    for _ in 0..5 {
+        v.sign_in("mot-cua", "still-not-the-password").await;
+    }
+    let (status, html) = v.sign_in("mot-cua", "a-new-password-for-the-desk").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{html}");
+    let api = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "mot-cua", "password": "a-new-password-for-the-desk"}),
+        )
+        .await;
+    assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
+}

@@ -82,7 +82,9 @@ impl DemoSummary {
         if self.staff.is_empty() {
             return None;
         }
-        let mut out = String::from("\n  Demo staff (sample data; passwords shown only now):\n");
+        let mut out = String::from(
+            "\n  Demo staff (sample data; passwords shown only now; sign in at /console):\n",
+        );
         for (user, role, password) in &self.staff {
             out.push_str(&format!("    {user:<14} {role:<9} {password}\n"));
         }

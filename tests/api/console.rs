@@ -776,6 +776,17 @@ async fn the_console_session_is_the_apis_with_its_cookie_rules_lock_out_and_role
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("Bạn không có quyền"), "{html}");
 
+    // English on request, remembered; the way back stays on this site.
+    let (status, _, headers) = v.get("/console/lang?to=en&back=/console/dossiers").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/console/dossiers");
+    let (_, html, _) = v.get("/console/dossiers").await;
+    assert!(html.contains("Take in a new dossier") && html.contains("lang=\"en\""));
+    let (_, _, headers) = v.get("/console/lang?to=vi&back=//elsewhere.example/").await;
+    assert_eq!(headers["location"], "/console");
+    let (_, html, _) = v.get("/console/dossiers").await;
+    assert!(html.contains("Tiếp nhận hồ sơ mới"));
+
     // Changing one's own password: the wrong current one is named next to its field; the right
     // one ends the account's other sessions and keeps this one.
     let other = app.login("mot-cua", USER_PASSWORD).await;

@@ -13,8 +13,8 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, Problems, Staff, field_violations, fields_of, page, place_errors,
-    role_label, see_other,
+    Chrome, Field, Fields, Problems, Staff, field_violations, fields_of, id_of, moment, page,
+    place_errors, query_of, role_label, see_other,
 };
 use crate::{
     domain::{
@@ -49,28 +49,6 @@ pub(super) fn mount(route: Route) -> Route {
 
 // ---------------------------------------------------------------------------------------------
 // Shared bits
-
-/// The query string of a request, as fields.
-fn query_of(req: &Request) -> Fields {
-    Fields::new(
-        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect(),
-    )
-}
-
-/// An id from the path; anything else is a page that does not exist.
-fn id_of(entity: &'static str, text: &str) -> Result<Uuid, ServiceError> {
-    text.parse()
-        .map_err(|_| ServiceError::not_found(entity, text))
-}
-
-/// An instant as the console shows it in Vietnam: "15/01/2026 09:30".
-fn stamp(t: DateTime<Utc>) -> String {
-    t.with_timezone(&vietnam())
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
-}
 
 fn scope_label(s: Scope, en: bool) -> &'static str {
     match (s, en) {
@@ -137,7 +115,7 @@ fn user_line(u: &User, now: DateTime<Utc>, en: bool) -> UserLine {
         locked_until: u
             .locked_until
             .filter(|t| *t > now)
-            .map(stamp)
+            .map(moment)
             .unwrap_or_default(),
         signing_capacity: u.signing_capacity.clone().unwrap_or_default(),
         signing_title: u.signing_title.clone().unwrap_or_default(),
@@ -383,7 +361,7 @@ fn user_view(
     UserPage {
         u: user_line(user, state.clock.now(), staff.en),
         failed_logins: user.failed_logins,
-        created: stamp(user.created_at),
+        created: moment(user.created_at),
         c,
         tab: "users",
         fields,
@@ -585,9 +563,9 @@ fn key_line(k: &ApiKey, now: DateTime<Utc>) -> KeyLine {
         agency: k.agency.clone(),
         scopes: k.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         rate: crate::domain::format::group_thousands(i64::from(k.rate_limit_per_minute)),
-        expires: k.expires_at.map(stamp).unwrap_or_default(),
-        created: stamp(k.created_at),
-        revoked: k.revoked_at.map(stamp).unwrap_or_default(),
+        expires: k.expires_at.map(moment).unwrap_or_default(),
+        created: moment(k.created_at),
+        revoked: k.revoked_at.map(moment).unwrap_or_default(),
         expired: k.expires_at.is_some_and(|t| t <= now),
     }
 }
@@ -770,7 +748,7 @@ async fn create_key(
                     (
                         c.t("Hết hạn", "Expires").to_owned(),
                         key.expires_at
-                            .map(stamp)
+                            .map(moment)
                             .unwrap_or_else(|| c.t("Không hết hạn", "Never").to_owned()),
                     ),
                 ],
@@ -845,7 +823,7 @@ struct EventLine {
 
 fn event_line(e: &StoredEvent) -> EventLine {
     let at = DateTime::parse_from_rfc3339(&e.at)
-        .map(|t| stamp(t.with_timezone(&Utc)))
+        .map(|t| moment(t.with_timezone(&Utc)))
         .unwrap_or_else(|_| e.at.clone());
     let link = match e.entity_type.as_str() {
         "zone" => format!("/console/zones/{}", e.entity_id),

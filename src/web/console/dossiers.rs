@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     Chrome, DossierLine, Field, Fields, Problems, Staff, day, day_opt, dossier_line, fields_of,
-    file, moment, page, place_errors, see_other, status_label,
+    file, moment, page, place_errors, query_of, see_other, status_label,
 };
 use crate::{
     domain::{
@@ -43,14 +43,6 @@ pub(super) fn mount(route: Route) -> Route {
             "/console/dossiers/:id/apologies/:apology",
             get(apology_letter),
         )
-}
-
-fn query(req: &Request) -> Fields {
-    Fields::new(
-        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect(),
-    )
 }
 
 fn action_label(a: DossierAction, en: bool) -> &'static str {
@@ -82,7 +74,7 @@ struct ListPage {
 
 #[handler]
 async fn list(req: &Request, staff: Staff, state: Data<&AppState>) -> Response {
-    let q = query(req);
+    let q = query_of(req);
     let c = staff.chrome(&state, "dossiers");
     let mut problems = Problems::default();
     let status = q
@@ -167,18 +159,9 @@ async fn list(req: &Request, staff: Staff, state: Data<&AppState>) -> Response {
     }
     match dossiers::list(&state, &staff.context(&state), filter, after, 50).await {
         Ok(p) => {
-            let next = p.next_after.map(|n| {
-                let mut pairs: Vec<(String, String)> =
-                    url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-                        .into_owned()
-                        .filter(|(k, _)| k != "after")
-                        .collect();
-                pairs.push(("after".to_owned(), n.to_string()));
-                let qs: String = url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs)
-                    .finish();
-                format!("/console/dossiers?{qs}")
-            });
+            let next = p
+                .next_after
+                .map(|n| super::with_param(req, "after", &n.to_string()));
             page(
                 StatusCode::OK,
                 &ListPage {
@@ -408,7 +391,7 @@ fn new_page_for(
 
 #[handler]
 async fn new_page(req: &Request, staff: Staff, state: Data<&AppState>) -> Response {
-    let q = query(req);
+    let q = query_of(req);
     let rules = match rules_in_force(&state).await {
         Ok(r) => r,
         Err(e) => return staff.failure(&state, &e),

@@ -765,6 +765,36 @@ pub(super) fn fields_of(form: Form<Vec<(String, String)>>) -> Fields {
     Fields::new(form.0)
 }
 
+/// The query string of a request, as fields.
+pub(super) fn query_of(req: &Request) -> Fields {
+    Fields::new(
+        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect(),
+    )
+}
+
+/// An id from the path; anything else is a page that does not exist.
+pub(super) fn id_of(entity: &'static str, text: &str) -> Result<Uuid, ServiceError> {
+    text.parse()
+        .map_err(|_| ServiceError::not_found(entity, text))
+}
+
+/// This page's address with one query parameter set (the cursor of the next page), the others
+/// (the filters) kept.
+pub(super) fn with_param(req: &Request, key: &str, value: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != key)
+            .collect();
+    pairs.push((key.to_owned(), value.to_owned()));
+    let qs: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{}?{qs}", req.uri().path())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Display helpers shared by the screens
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     Chrome, Field, Fields, FormPage, Problems, Staff, day, day_opt, fields_of, moment, money, page,
-    place_errors, see_other,
+    place_errors, query_of, see_other,
 };
 use crate::{
     domain::{
@@ -66,14 +66,6 @@ pub(super) fn mount(route: Route) -> Route {
         .at("/console/projects/:id/draft", post(draft))
 }
 
-fn query(req: &Request) -> Fields {
-    Fields::new(
-        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect(),
-    )
-}
-
 fn kind_label(k: InvestorKind, en: bool) -> &'static str {
     match (k, en) {
         (InvestorKind::DomesticIndividual, false) => "Cá nhân trong nước",
@@ -119,21 +111,6 @@ struct ListPage {
     next: Option<String>,
 }
 
-fn next_link(req: &Request, base: &str, next: Option<Uuid>) -> Option<String> {
-    next.map(|n| {
-        let mut pairs: Vec<(String, String)> =
-            url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .filter(|(k, _)| k != "after")
-                .collect();
-        pairs.push(("after".to_owned(), n.to_string()));
-        let qs: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        format!("{base}?{qs}")
-    })
-}
-
 /// A table on a record page: its heading, its column heads and its rows of (link, cells).
 type Table = (String, Vec<String>, Vec<(String, Vec<String>)>);
 
@@ -166,7 +143,7 @@ pub(super) struct ActionForm {
 
 #[handler]
 async fn investor_list(req: &Request, staff: Staff, state: Data<&AppState>) -> Response {
-    let q = query(req);
+    let q = query_of(req);
     let c = staff.chrome(&state, "investors");
     let filter = InvestorFilter {
         q: q.opt("q"),
@@ -223,7 +200,9 @@ async fn investor_list(req: &Request, staff: Staff, state: Data<&AppState>) -> R
                         )
                     })
                     .collect(),
-                next: next_link(req, "/console/investors", p.next_after),
+                next: p
+                    .next_after
+                    .map(|n| super::with_param(req, "after", &n.to_string())),
                 c,
             },
         ),
@@ -670,7 +649,7 @@ fn project_status_label(s: crate::domain::project::ProjectStatus, en: bool) -> S
 
 #[handler]
 async fn project_list(req: &Request, staff: Staff, state: Data<&AppState>) -> Response {
-    let q = query(req);
+    let q = query_of(req);
     let c = staff.chrome(&state, "projects");
     let filter = ProjectFilter {
         q: q.opt("q"),
@@ -741,7 +720,9 @@ async fn project_list(req: &Request, staff: Staff, state: Data<&AppState>) -> Re
                         )
                     })
                     .collect(),
-                next: next_link(req, "/console/projects", p.next_after),
+                next: p
+                    .next_after
+                    .map(|n| super::with_param(req, "after", &n.to_string())),
                 c,
             },
         ),

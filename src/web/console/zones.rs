@@ -12,8 +12,8 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, fields_of, page,
-    place_errors, see_other,
+    Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, fields_of, id_of,
+    page, place_errors, see_other,
 };
 use crate::{
     domain::{
@@ -182,12 +182,6 @@ fn present(p: &mut Problems, f: &Fields, name: &str) -> String {
 /// The version an edit form was read at, as the API's `If-Match` carries it.
 fn precondition_of(f: &Fields) -> Precondition {
     Precondition::Versions(f.text("version").parse().ok().into_iter().collect())
-}
-
-/// An id from the path; anything else is a page that does not exist.
-fn id_of(entity: &'static str, text: &str) -> Result<Uuid, ServiceError> {
-    text.parse()
-        .map_err(|_| ServiceError::not_found(entity, text))
 }
 
 fn options<T: Copy>(

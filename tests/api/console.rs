@@ -689,6 +689,28 @@ impl<'a> Visitor<'a> {
         (status, resp.text().await.unwrap())
     }
 
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let resp = self
+            .client
+            .post(format!("http://{}{path}", self.app.addr))
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&resp);
+        let status = resp.status();
+        (status, resp.text().await.unwrap())
+    }
+
     /// The CSRF token of the first form on a page.
     async fn token(&mut self, path: &str) -> String {
         let (_, html, _) = self.get(path).await;
@@ -850,4 +872,79 @@ async fn the_console_session_is_the_apis_with_its_cookie_rules_lock_out_and_role
         )
         .await;
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Every console address that changes something, with `{id}` for an id in the path.
+const FORMS: &[&str] = &[
+    "/console/password",
+    "/console/sign-out",
+    "/console/dossiers/new",
+    "/console/dossiers/{id}/act",
+    "/console/dossiers/{id}/apology",
+    "/console/dossiers/{id}/slip",
+    "/console/dossiers/{id}/files",
+    "/console/investors/new",
+    "/console/investors/{id}/edit",
+    "/console/projects/new",
+    "/console/projects/{id}/edit",
+    "/console/projects/{id}/leases",
+    "/console/projects/{id}/release",
+    "/console/projects/{id}/draft",
+    "/console/certificates/{id}/approve",
+    "/console/certificates/{id}/reject",
+    "/console/certificates/{id}/lifecycle",
+    "/console/zones/new",
+    "/console/zones/{id}/edit",
+    "/console/zones/{id}/parcels/new",
+    "/console/parcels/{id}/edit",
+    "/console/admin/users",
+    "/console/admin/users/{id}/signing",
+    "/console/admin/users/{id}/disable",
+    "/console/admin/users/{id}/enable",
+    "/console/admin/users/{id}/reset-password",
+    "/console/admin/keys",
+    "/console/admin/keys/{id}/revoke",
+    "/console/admin/audit/verify",
+];
+
+#[tokio::test]
+async fn every_console_form_without_its_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut v = Visitor::new(&app);
+    let (status, _) = v.sign_in("admin", crate::helpers::ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let admin_id = app.as_admin().get_json("/api/v1/me").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let audit_before = app.as_admin().get_json("/api/v1/audit?limit=200").await;
+    for path in FORMS {
+        let path = path.replace("{id}", &admin_id);
+        for token in [None, Some("0".repeat(64))] {
+            let mut form: Vec<(&str, &str)> = vec![("reason", "x"), ("action", "suspend")];
+            if let Some(t) = &token {
+                form.push(("csrf", t));
+            }
+            let multipart = path.ends_with("/dossiers/new") || path.ends_with("/files");
+            let (status, html) = if multipart {
+                v.post_multipart(&path, &form).await
+            } else {
+                v.post(&path, &form).await
+            };
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{path} without its token: {html}"
+            );
+            assert!(html.contains("CSRF"), "{path}: the page says why");
+        }
+    }
+    // Still signed in, and nothing was written.
+    let (status, _, _) = v.get("/console").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.as_admin().get_json("/api/v1/audit?limit=200").await["items"],
+        audit_before["items"],
+        "no form without its token changed anything"
+    );
 }

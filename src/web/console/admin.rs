@@ -8,12 +8,12 @@ use poem::{
     Request, Response, Route, get, handler,
     http::StatusCode,
     post,
-    web::{Data, Form, Path},
+    web::{Data, Path},
 };
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, Problems, Staff, field_violations, fields_of, id_of, moment, page,
+    Checked, Chrome, Field, Fields, Problems, Staff, field_violations, id_of, moment, page,
     place_errors, query_of, role_label, see_other,
 };
 use crate::{
@@ -228,15 +228,7 @@ async fn users_page(req: &Request, staff: Staff, state: Data<&AppState>) -> Resp
 
 /// Creates an account with a generated password, shown once.
 #[handler]
-async fn create_user(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn create_user(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -> Response {
     let c = staff.chrome(&state, "admin");
     let mut problems = Problems::default();
     let mut roles = Vec::new();
@@ -409,12 +401,8 @@ async fn set_signing(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let id = match id_of("user", &id) {
         Ok(id) => id,
         Err(e) => return staff.failure(&state, &e),
@@ -446,17 +434,7 @@ async fn set_signing(
     }
 }
 
-async fn switch_user(
-    staff: Staff,
-    state: &AppState,
-    id: &str,
-    form: Form<Vec<(String, String)>>,
-    disabled: bool,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(state, &f) {
-        return *r;
-    }
+async fn switch_user(staff: Staff, state: &AppState, id: &str, disabled: bool) -> Response {
     let id = match id_of("user", id) {
         Ok(id) => id,
         Err(e) => return staff.failure(state, &e),
@@ -476,9 +454,9 @@ async fn disable_user(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    _form: Checked,
 ) -> Response {
-    switch_user(staff, &state, &id, form, true).await
+    switch_user(staff, &state, &id, true).await
 }
 
 /// Enables an account again.
@@ -487,9 +465,9 @@ async fn enable_user(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    _form: Checked,
 ) -> Response {
-    switch_user(staff, &state, &id, form, false).await
+    switch_user(staff, &state, &id, false).await
 }
 
 /// Sets a generated password, shown once; clears a lock-out and ends the account's sessions.
@@ -498,12 +476,8 @@ async fn reset_password(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    Checked(_f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let id = match id_of("user", &id) {
         Ok(id) => id,
         Err(e) => return staff.failure(&state, &e),
@@ -676,15 +650,7 @@ fn end_of_day(d: NaiveDate) -> Option<DateTime<Utc>> {
 
 /// Creates a key; its secret is shown once.
 #[handler]
-async fn create_key(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn create_key(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -> Response {
     let c = staff.chrome(&state, "admin");
     let mut problems = Problems::default();
     let mut scopes = Vec::new();
@@ -790,12 +756,8 @@ async fn revoke_key(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    Checked(_f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let result = match id_of("api key", &id) {
         Ok(id) => api_keys::revoke(&state.db, &staff.context(&state), id).await,
         Err(e) => Err(e),
@@ -984,15 +946,7 @@ fn reason_text(reason: &str, en: bool) -> String {
 
 /// Recomputes the whole chain and shows the result above the newest events.
 #[handler]
-async fn verify_chain(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn verify_chain(staff: Staff, state: Data<&AppState>, Checked(_f): Checked) -> Response {
     let report = match audit::verify(&state.db, &staff.context(&state)).await {
         Ok(r) => r,
         Err(e) => return staff.failure(&state, &e),

@@ -8,11 +8,11 @@ use poem::{
     Response, Route, get, handler,
     http::StatusCode,
     post,
-    web::{Data, Form, Path},
+    web::{Data, Path},
 };
 use uuid::Uuid;
 
-use super::{Chrome, Field, Fields, Staff, day_opt, fields_of, file, moment, page, see_other};
+use super::{Checked, Chrome, Field, Fields, Staff, day_opt, file, moment, page, see_other};
 use crate::{
     domain::{certificate::CertificateStatus, format::version_label, lifecycle::CertificateAction},
     service::{AppState, ServiceError, certificates, lifecycle},
@@ -205,12 +205,8 @@ async fn approve(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     // The form's token doubles as the idempotency key: pressing twice issues once.
     let key = format!("console-approve-{}", f.text("once"));
     match certificates::approve(
@@ -232,12 +228,8 @@ async fn reject(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     match certificates::reject(&state.db, &staff.context(&state), id, f.opt("reason")).await {
         Ok(_) => see_other(&format!("/console/certificates/{id}")),
         Err(e) => staff.failure(&state, &e),
@@ -249,12 +241,8 @@ async fn act(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let action = match f.text("action").as_str() {
         "suspend" => CertificateAction::Suspend,
         "resume" => CertificateAction::Resume,

@@ -8,13 +8,13 @@ use poem::{
     Request, Response, Route, get, handler,
     http::StatusCode,
     post,
-    web::{Data, Form, Multipart, Path},
+    web::{Data, Multipart, Path},
 };
 use uuid::Uuid;
 
 use super::{
-    Chrome, DossierLine, Field, Fields, Problems, Staff, day, day_opt, dossier_line, fields_of,
-    file, moment, page, place_errors, query_of, see_other, status_label,
+    Checked, Chrome, DossierLine, Field, Fields, Problems, Staff, day, day_opt, dossier_line, file,
+    moment, page, place_errors, query_of, see_other, status_label,
 };
 use crate::{
     domain::{
@@ -916,12 +916,8 @@ async fn act(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let Ok(action) = f.text("action").parse::<DossierAction>() else {
         return staff.refusal(&state, StatusCode::UNPROCESSABLE_ENTITY, "action?");
     };
@@ -942,12 +938,8 @@ async fn apologize(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(mut f): Checked,
 ) -> Response {
-    let mut f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     f.push("action".to_owned(), "apology".to_owned());
     let mut problems = Problems::default();
     let new_date = problems.date(&f, "new_date", true);
@@ -967,12 +959,8 @@ async fn slip(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let secret = f.opt("secret");
     match dossier_documents::receipt_pdf(&state, &staff.context(&state), id, secret.as_deref())
         .await

@@ -329,25 +329,17 @@ impl Staff {
         }
     }
 
-    /// Refuses a form whose CSRF token is missing or not this session's.
+    /// Refuses a form whose CSRF token is missing or not this session's (for the multipart forms,
+    /// which [`Checked`] does not read).
     pub fn check(&self, state: &AppState, fields: &Fields) -> Result<(), Box<Response>> {
-        let sent = fields.get("csrf").unwrap_or_default();
-        let ok = sent.len() == self.csrf.len()
-            && sent
-                .bytes()
-                .zip(self.csrf.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if ok {
+        if same(fields.get("csrf").unwrap_or_default(), &self.csrf) {
             Ok(())
         } else {
+            let c = self.chrome(state, "");
             Err(Box::new(self.refusal(
                 state,
                 StatusCode::FORBIDDEN,
-                self.chrome(state, "").t(
-                    "Biểu mẫu không hợp lệ hoặc đã hết hạn (thiếu mã chống giả mạo CSRF). Hãy tải lại trang rồi thử lại.",
-                    "The form is invalid or expired (its CSRF token is missing). Reload the page and try again.",
-                ),
+                c.t(CSRF_REFUSED_VI, CSRF_REFUSED_EN),
             )))
         }
     }
@@ -450,16 +442,7 @@ fn trouble(en: bool, e: &ServiceError) -> Response {
             )
         }
     };
-    let c = Chrome {
-        en,
-        user: None,
-        roles: String::new(),
-        csrf: String::new(),
-        section: "",
-        development: false,
-        here: "/console".to_owned(),
-        held: Vec::new(),
-    };
+    let c = anonymous_chrome(en, "/console");
     page(
         status,
         &MessagePage {
@@ -481,6 +464,46 @@ struct MessagePage {
 
 // ---------------------------------------------------------------------------------------------
 // Forms
+
+/// A submitted form whose CSRF token is this session's. Every handler that changes something
+/// takes its form through this extractor, so none can forget the check; a form without the
+/// right token is refused with a page that says so, and nothing is done.
+pub(super) struct Checked(pub Fields);
+
+impl<'a> FromRequest<'a> for Checked {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let form = Form::<Vec<(String, String)>>::from_request(req, body).await?;
+        let fields = Fields::new(form.0);
+        let expected = cookie(req, SESSION_COOKIE).map(|t| csrf_for(&t));
+        match expected {
+            Some(token) if same(fields.get("csrf").unwrap_or_default(), &token) => Ok(Self(fields)),
+            _ => {
+                let c = anonymous_chrome(english_of(req), req.uri().path());
+                Err(poem::Error::from_response(page(
+                    StatusCode::FORBIDDEN,
+                    &MessagePage {
+                        title: c.t("Không thực hiện được", "Not done").to_owned(),
+                        message: c.t(CSRF_REFUSED_VI, CSRF_REFUSED_EN).to_owned(),
+                        c,
+                    },
+                )))
+            }
+        }
+    }
+}
+
+const CSRF_REFUSED_VI: &str = "Biểu mẫu không hợp lệ hoặc đã hết hạn (thiếu mã chống giả mạo CSRF). Hãy tải lại trang rồi thử lại.";
+const CSRF_REFUSED_EN: &str =
+    "The form is invalid or expired (its CSRF token is missing). Reload the page and try again.";
+
+/// Compares two tokens in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
 
 /// The fields of a submitted form, in order (a name may repeat: check boxes).
 #[derive(Debug, Default, Clone)]
@@ -830,14 +853,21 @@ struct LandingPage {
 }
 
 fn anonymous(req: &Request, state: &AppState) -> Chrome {
+    let mut c = anonymous_chrome(english_of(req), req.uri().path());
+    c.development = state.issuer.is_development();
+    c
+}
+
+/// The frame of a page for someone not (or no longer) signed in.
+fn anonymous_chrome(en: bool, here: &str) -> Chrome {
     Chrome {
-        en: english_of(req),
+        en,
         user: None,
         roles: String::new(),
         csrf: String::new(),
         section: "",
-        development: state.issuer.is_development(),
-        here: req.uri().path().to_owned(),
+        development: false,
+        here: here.to_owned(),
         held: Vec::new(),
     }
 }
@@ -1060,12 +1090,8 @@ async fn sign_out(
     req: &Request,
     staff: Staff,
     state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
+    Checked(_f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     if let Err(e) = users::logout(&state.db, &staff.context(&state), &staff.token).await {
         return staff.failure(&state, &e);
     }
@@ -1157,15 +1183,7 @@ async fn password_page(staff: Staff, state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-async fn change_password(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn change_password(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -> Response {
     let (c, mut fields) = password_fields(&staff, &state);
     let new = f.get("password").unwrap_or_default();
     let result = if f.get("confirm").unwrap_or_default() != new {

@@ -8,12 +8,12 @@ use poem::{
     Request, Response, Route, get, handler,
     http::StatusCode,
     post,
-    web::{Data, Form, Path},
+    web::{Data, Path},
 };
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, FormPage, Problems, Staff, day, day_opt, fields_of, moment, money, page,
+    Checked, Chrome, Field, Fields, FormPage, Problems, Staff, day, day_opt, moment, money, page,
     place_errors, query_of, see_other,
 };
 use crate::{
@@ -453,15 +453,7 @@ async fn investor_new(staff: Staff, state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-async fn investor_create(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn investor_create(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -> Response {
     let result = match investor_data(&f) {
         Ok(data) => investors::create(&state.db, &staff.context(&state), data).await,
         Err(v) => Err(ServiceError::Validation(v)),
@@ -501,12 +493,8 @@ async fn investor_update(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let precondition = match f.text("version").parse::<i32>() {
         Ok(v) => Precondition::Versions(vec![v]),
         Err(_) => Precondition::Missing,
@@ -929,15 +917,7 @@ async fn project_new(staff: Staff, state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-async fn project_create(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn project_create(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -> Response {
     let result = match project_data(&f) {
         Ok(data) => {
             projects::create(
@@ -1067,12 +1047,8 @@ async fn project_update(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let precondition = match f.text("version").parse::<i32>() {
         Ok(v) => Precondition::Versions(vec![v]),
         Err(_) => Precondition::Missing,
@@ -1129,12 +1105,8 @@ async fn release(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let mut p = Problems::default();
     let chosen = p.id(&f, "lease_id", true);
     let result = match chosen {
@@ -1492,12 +1464,8 @@ async fn lease(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let mut p = Problems::default();
     let parcel = p.id(&f, "parcel_id", true);
     let start = p.date(&f, "start_date", true);
@@ -1546,12 +1514,8 @@ async fn draft(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let mut p = Problems::default();
     let dossier_id = p.id(&f, "dossier_id", false);
     if !p.is_empty() {

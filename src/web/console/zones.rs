@@ -7,13 +7,13 @@ use askama::Template;
 use poem::{
     Request, Response, Route, get, handler,
     http::StatusCode,
-    web::{Data, Form, Path},
+    web::{Data, Path},
 };
 use uuid::Uuid;
 
 use super::{
-    Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, fields_of, id_of,
-    page, place_errors, see_other,
+    Checked, Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, id_of, page,
+    place_errors, see_other,
 };
 use crate::{
     domain::{
@@ -740,15 +740,7 @@ async fn new_zone_page(staff: Staff, state: Data<&AppState>) -> Response {
 
 /// Registers a zone and shows its page.
 #[handler]
-async fn create_zone(
-    staff: Staff,
-    state: Data<&AppState>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
+async fn create_zone(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -> Response {
     let result = match zone_data_of(&f) {
         Ok(data) => zones::create(&state.db, &staff.context(&state), data).await,
         Err(v) => Err(ServiceError::Validation(v)),
@@ -822,12 +814,8 @@ async fn update_zone(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let id = match id_of("zone", &id) {
         Ok(id) => id,
         Err(e) => return staff.failure(&state, &e),
@@ -1048,12 +1036,8 @@ async fn create_parcel(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let zone = match zone_of_path(&state, &id).await {
         Ok(z) => z,
         Err(e) => return staff.failure(&state, &e),
@@ -1109,12 +1093,8 @@ async fn update_parcel(
     staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<String>,
-    form: Form<Vec<(String, String)>>,
+    Checked(f): Checked,
 ) -> Response {
-    let f = fields_of(form);
-    if let Err(r) = staff.check(&state, &f) {
-        return *r;
-    }
     let (parcel, zone) = match parcel_and_zone(&state, &id).await {
         Ok(pz) => pz,
         Err(e) => return staff.failure(&state, &e),

@@ -948,3 +948,257 @@ async fn every_console_form_without_its_token_is_refused_and_changes_nothing() {
         "no form without its token changed anything"
     );
 }
+
+/// The id at the end of a `Location`.
+fn id_in(location: &str) -> String {
+    location.rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_desk_asks_for_more_refuses_with_reasons_and_apologises_on_screen() {
+    let app = TestApp::spawn().await;
+    app.create_user("mot-cua", &["clerk"]).await;
+    app.approver_token("lanh-dao").await;
+    let mut clerk = Visitor::new(&app);
+    clerk.sign_in("mot-cua", USER_PASSWORD).await;
+
+    // An incomplete file: the desk says what is missing; without saying it, it is refused.
+    let csrf = clerk
+        .token("/console/dossiers/new?procedure=irc_issue")
+        .await;
+    let intake = [
+        ("csrf", csrf.as_str()),
+        ("procedure_code", "irc_issue"),
+        ("applicant.kind", "individual"),
+        ("applicant.name", "Nguyễn Văn Bình"),
+        ("applicant.id_number", "044090001234"),
+        ("subject", "Dự án xưởng chế biến gỗ"),
+        ("provided", "request"),
+    ];
+    let (status, html) = clerk.post_multipart("/console/dossiers/new", &intake).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"error-supplement_request\""), "{html}");
+    let mut with_missing = intake.to_vec();
+    with_missing.push(("supplement_request", "Thiếu đề xuất dự án đầu tư"));
+    let (status, html) = clerk
+        .post_multipart("/console/dossiers/new", &with_missing)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{html}");
+    assert!(html.contains("Yêu cầu bổ sung hồ sơ"));
+    let at = html.find("/console/dossiers/").unwrap();
+    let dossier = html[at..at + 54].to_owned();
+    assert!(
+        !dossier.contains("044090001234"),
+        "no personal data in the address"
+    );
+
+    // The complete file arrives: received, the clock starts; then refused by the approver.
+    let csrf = clerk.token(&dossier).await;
+    let today = app.now().format("%Y-%m-%d").to_string();
+    let docs = crate::dossiers::required_docs(&app, "irc_issue", &today).await;
+    let mut receive = vec![("csrf", csrf.as_str()), ("action", "receive")];
+    receive.extend(docs.iter().map(|d| ("provided", d.as_str())));
+    let (status, html) = clerk.post(&format!("{dossier}/act"), &receive).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let mut leader = Visitor::new(&app);
+    leader.sign_in("lanh-dao", USER_PASSWORD).await;
+    let csrf = leader.token(&dossier).await;
+    let (status, html) = leader
+        .post(
+            &format!("{dossier}/act"),
+            &[("csrf", &csrf), ("action", "refuse")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the reasons are required"
+    );
+    assert!(html.contains("id=\"error-reason\""), "{html}");
+    // The clerk may not refuse: the page says so.
+    let csrf = clerk.token(&dossier).await;
+    let (status, html) = clerk
+        .post(
+            &format!("{dossier}/act"),
+            &[
+                ("csrf", &csrf),
+                ("action", "refuse"),
+                ("reason", "Không phù hợp quy hoạch"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Bạn không có quyền"));
+
+    // Past its due date the dossier is late: the desk apologises with a new date, and the
+    // letter is printed.
+    app.advance(Duration::from_secs(30 * 86_400));
+    // A month later the sessions have long ended: both sign in again.
+    let (status, _, _) = clerk.get(&dossier).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "an expired session goes to the sign-in page"
+    );
+    clerk.sign_in("mot-cua", USER_PASSWORD).await;
+    leader.sign_in("lanh-dao", USER_PASSWORD).await;
+    let csrf = leader.token(&dossier).await;
+    let (status, _) = leader
+        .post(
+            &format!("{dossier}/act"),
+            &[
+                ("csrf", &csrf),
+                ("action", "refuse"),
+                ("reason", "Không phù hợp quy hoạch phân khu"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = clerk.get(&dossier).await;
+    assert!(html.contains("Không phù hợp quy hoạch phân khu") && html.contains("Trễ hạn"));
+    let csrf = clerk.token(&dossier).await;
+    let (status, html) = clerk
+        .post(
+            &format!("{dossier}/apology"),
+            &[
+                ("csrf", &csrf),
+                ("reason", "Chờ ý kiến Sở Xây dựng"),
+                ("new_date", "31/02/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("id=\"error-new_date\""),
+        "an impossible date is named: {html}"
+    );
+    let new_date = (app.now() + chrono::Duration::days(14)).format("%d/%m/%Y");
+    let (status, html) = clerk
+        .post(
+            &format!("{dossier}/apology"),
+            &[
+                ("csrf", &csrf),
+                ("reason", "Chờ ý kiến Sở Xây dựng"),
+                ("new_date", &new_date.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, html, _) = clerk.get(&dossier).await;
+    let at = html.find("/apologies/").expect("the letter is linked");
+    let letter = format!("{dossier}{}", &html[at..at + 11 + 36]);
+    let resp = clerk
+        .client
+        .get(format!("http://{}{letter}", app.addr))
+        .header("cookie", clerk.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.bytes().await.unwrap().starts_with(b"%PDF"));
+    let csrf = clerk.token(&dossier).await;
+    let (status, _) = clerk
+        .post(
+            &format!("{dossier}/act"),
+            &[("csrf", &csrf), ("action", "return_result")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = clerk.get(&dossier).await;
+    assert!(html.contains("Đã trả kết quả"));
+}
+
+#[tokio::test]
+async fn search_ignores_diacritics_and_admins_see_new_secrets_once() {
+    let app = TestApp::spawn().await;
+    let mut admin = Visitor::new(&app);
+    admin.sign_in("admin", crate::helpers::ADMIN_PASSWORD).await;
+
+    let csrf = admin.token("/console/investors/new").await;
+    let (status, html) = admin
+        .post(
+            "/console/investors/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "domestic_organization"),
+                ("name", "Công ty Cổ phần Gỗ Đông Hà"),
+                ("nationality", "VN"),
+                ("document.doc_type", "enterprise_code"),
+                ("document.number", "3200654321"),
+                ("head_office_address", "Số 5 Hùng Vương, Đông Hà, Quảng Trị"),
+                ("representative.name", "Lê Văn Nam"),
+                ("representative.title", "Tổng Giám đốc"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    for q in ["go dong ha", "GỖ ĐÔNG", "cong ty co phan"] {
+        let (_, html, _) = admin
+            .get(&format!("/console/investors?q={}", urlencode(q)))
+            .await;
+        assert!(html.contains("Công ty Cổ phần Gỗ Đông Hà"), "{q} finds it");
+    }
+    let (_, html, _) = admin.get("/console/investors?q=go+quang+binh").await;
+    assert!(
+        !html.contains("Công ty Cổ phần Gỗ Đông Hà"),
+        "every word must match"
+    );
+
+    // A new account's password, shown once, works.
+    let csrf = admin.token("/console/admin/users").await;
+    let (status, html) = admin
+        .post(
+            "/console/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "chuyen-vien-2"),
+                ("display_name", "Trần Thị Lan"),
+                ("roles", "officer"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let at = html.find("id=\"secret\">").expect("the password is shown") + 12;
+    let password = html[at..at + html[at..].find('<').unwrap()].to_owned();
+    let token = app.login("chuyen-vien-2", &password).await;
+    assert_eq!(
+        app.as_user(&token).get("/api/v1/me").await.status(),
+        StatusCode::OK
+    );
+    let (_, html, _) = admin.get("/console/admin/users").await;
+    assert!(
+        html.contains("chuyen-vien-2") && !html.contains(&password),
+        "never shown again"
+    );
+
+    // An agency key, shown once, reads the registry.
+    let csrf = admin.token("/console/admin/keys").await;
+    let (status, html) = admin
+        .post(
+            "/console/admin/keys",
+            &[
+                ("csrf", &csrf),
+                ("agency", "Cục Thống kê tỉnh Quảng Trị"),
+                ("scopes", "registry:read"),
+                ("rate_limit_per_minute", "600"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let at = html.find("id=\"secret\">").expect("the key is shown") + 12;
+    let key = html[at..at + html[at..].find('<').unwrap()].to_owned();
+    let resp = app
+        .client
+        .get(format!("http://{}/api/v1/zones", app.addr))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, html, _) = admin.get("/console/admin/keys").await;
+    assert!(html.contains("Cục Thống kê tỉnh Quảng Trị") && !html.contains(&key));
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -37,7 +37,7 @@ async fn desk(app: &TestApp) -> Desk {
 }
 
 /// The checklist codes of a procedure's rule in force on a day.
-async fn required_docs(app: &TestApp, code: &str, on: &str) -> Vec<String> {
+pub(crate) async fn required_docs(app: &TestApp, code: &str, on: &str) -> Vec<String> {
     let list = app
         .anonymous()
         .get_json(&format!("/api/v1/procedures?on={on}"))

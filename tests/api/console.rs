@@ -949,11 +949,6 @@ async fn every_console_form_without_its_token_is_refused_and_changes_nothing() {
     );
 }
 
-/// The id at the end of a `Location`.
-fn id_in(location: &str) -> String {
-    location.rsplit('/').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn the_desk_asks_for_more_refuses_with_reasons_and_apologises_on_screen() {
     let app = TestApp::spawn().await;

@@ -1197,3 +1197,163 @@ async fn search_ignores_diacritics_and_admins_see_new_secrets_once() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// The path a `303 See Other` sends to.
+async fn post_to(v: &mut Visitor<'_>, path: &str, form: &[(&str, &str)]) -> String {
+    let resp = v
+        .client
+        .post(format!("http://{}{path}", v.app.addr))
+        .header("cookie", v.cookie_header())
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    v.keep(&resp);
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {body}");
+    location.expect("a Location")
+}
+
+#[tokio::test]
+async fn zones_parcels_and_a_certificates_lifecycle_are_kept_on_screen() {
+    let app = TestApp::spawn().await;
+    app.create_user("can-bo", &["officer"]).await;
+    let mut officer = Visitor::new(&app);
+    officer.sign_in("can-bo", USER_PASSWORD).await;
+
+    // A zone and a parcel, made and corrected through their forms.
+    let csrf = officer.token("/console/zones/new").await;
+    let zone = post_to(
+        &mut officer,
+        "/console/zones/new",
+        &[
+            ("csrf", &csrf),
+            ("code", "KCN-QT"),
+            ("name", "Khu công nghiệp Quán Ngang"),
+            ("kind", "industrial_park"),
+            ("province", "Quảng Trị"),
+            ("total_area_m2", "2.030.000"),
+            ("status", "operating"),
+        ],
+    )
+    .await;
+    let (status, html, _) = officer.get(&zone).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Khu công nghiệp Quán Ngang") && html.contains("203 ha"),
+        "{html}"
+    );
+    let csrf = officer.token(&format!("{zone}/parcels/new")).await;
+    let (status, html) = officer
+        .post(
+            &format!("{zone}/parcels/new"),
+            &[
+                ("csrf", &csrf),
+                ("lot_code", "B-1"),
+                ("area_m2", "9.000.000"),
+                ("land_use", "industrial"),
+                ("status", "available"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "larger than the zone: {html}"
+    );
+    assert!(html.contains("id=\"error-area_m2\""), "{html}");
+    post_to(
+        &mut officer,
+        &format!("{zone}/parcels/new"),
+        &[
+            ("csrf", &csrf),
+            ("lot_code", "B-1"),
+            ("area_m2", "15.000"),
+            ("land_use", "industrial"),
+            ("status", "available"),
+        ],
+    )
+    .await;
+    let (_, html, _) = officer.get(&zone).await;
+    assert!(html.contains("B-1") && html.contains("15.000 m²"), "{html}");
+    // An edit made on a version someone else has since changed is refused with a reload hint.
+    let (_, form, _) = officer.get(&format!("{zone}/edit")).await;
+    let at = form.find("name=\"version\" value=\"").unwrap() + 22;
+    let stale = form[at..at + form[at..].find('"').unwrap()].to_owned();
+    let csrf = officer.token(&format!("{zone}/edit")).await;
+    let edit = |name: &'static str, version: String, csrf: String| {
+        vec![
+            ("csrf".to_owned(), csrf),
+            ("version".to_owned(), version),
+            ("code".to_owned(), "KCN-QT".to_owned()),
+            ("name".to_owned(), name.to_owned()),
+            ("kind".to_owned(), "industrial_park".to_owned()),
+            ("province".to_owned(), "Quảng Trị".to_owned()),
+            ("total_area_m2".to_owned(), "2.030.000".to_owned()),
+            ("status".to_owned(), "operating".to_owned()),
+        ]
+    };
+    let first = edit(
+        "Khu công nghiệp Quán Ngang (mở rộng)",
+        stale.clone(),
+        csrf.clone(),
+    );
+    let first: Vec<(&str, &str)> = first
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post_to(&mut officer, &format!("{zone}/edit"), &first).await;
+    let second = edit("Tên khác", stale, csrf);
+    let second: Vec<(&str, &str)> = second
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, html) = officer.post(&format!("{zone}/edit"), &second).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert!(html.contains("Người khác vừa thay đổi mục này"), "{html}");
+
+    // An issued certificate: the approver suspends, resumes and revokes it with reasons on its
+    // page, and anyone signed in downloads the signed PDF.
+    let (_project, cert, _) = crate::issuing::issued(&app, "QN").await;
+    let page = format!("/console/certificates/{}", cert["id"].as_str().unwrap());
+    let (status, pdf, _) = officer.get(&format!("{page}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with("%PDF"));
+    let csrf = officer.token(&page).await;
+    let (status, html) = officer
+        .post(
+            &format!("{page}/lifecycle"),
+            &[("csrf", &csrf), ("action", "suspend"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an officer may not suspend");
+    assert!(html.contains("Bạn không có quyền"));
+    app.approver_token("lanh-dao").await;
+    let mut leader = Visitor::new(&app);
+    leader.sign_in("lanh-dao", USER_PASSWORD).await;
+    for (action, reason, shown) in [
+        ("suspend", "Vi phạm tiến độ góp vốn", "Tạm ngừng"),
+        ("resume", "Đã khắc phục", "Đang có hiệu lực"),
+        ("revoke", "Nhà đầu tư đề nghị chấm dứt", "Đã thu hồi"),
+    ] {
+        let csrf = leader.token(&page).await;
+        post_to(
+            &mut leader,
+            &format!("{page}/lifecycle"),
+            &[("csrf", &csrf), ("action", action), ("reason", reason)],
+        )
+        .await;
+        let (_, html, _) = leader.get(&page).await;
+        assert!(html.contains(shown), "after {action}: {html}");
+    }
+    let (_, html, _) = leader.get(&page).await;
+    assert!(
+        !html.contains("action\" value=\"resume\""),
+        "nothing more to do after revocation"
+    );
+}

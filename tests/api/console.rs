@@ -1357,3 +1357,35 @@ async fn zones_parcels_and_a_certificates_lifecycle_are_kept_on_screen() {
         "nothing more to do after revocation"
     );
 }
+
+#[tokio::test]
+async fn an_address_with_a_bad_or_unknown_id_is_the_consoles_not_found_page() {
+    let app = TestApp::spawn().await;
+    let mut admin = Visitor::new(&app);
+    admin.sign_in("admin", crate::helpers::ADMIN_PASSWORD).await;
+    let unknown = "01a22d00-0000-7000-8000-000000000000";
+    for kind in [
+        "dossiers",
+        "investors",
+        "projects",
+        "certificates",
+        "zones",
+        "admin/users",
+    ] {
+        for id in ["not-an-id", unknown] {
+            let (status, html, headers) = admin.get(&format!("/console/{kind}/{id}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{kind}/{id}: {html}");
+            assert!(
+                headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html"),
+                "{kind}/{id}: a page, not a problem"
+            );
+            assert!(html.contains("Không tìm thấy"), "{kind}/{id}: {html}");
+        }
+    }
+    // The API's own unknown addresses still answer with problems.
+    let resp = app.anonymous().get("/api/v1/zones/not-an-id").await;
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+}

@@ -20,7 +20,7 @@ use askama::Template;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use poem::{
-    FromRequest, IntoResponse, Request, RequestBody, Response, Route, get, handler,
+    EndpointExt, FromRequest, IntoResponse, Request, RequestBody, Response, Route, get, handler,
     http::{HeaderValue, StatusCode, header},
     post,
     web::{Data, Form},
@@ -57,8 +57,7 @@ const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-
 
 /// Mounts the landing page and the console.
 pub fn mount(route: Route) -> Route {
-    let route = route
-        .at("/", get(landing))
+    let console = Route::new()
         .at("/console/static/console.css", get(style_sheet))
         .at("/console/static/console.js", get(script))
         .at("/console/sign-in", get(sign_in_page).post(sign_in))
@@ -70,10 +69,26 @@ pub fn mount(route: Route) -> Route {
         .at("/console/lang", get(set_language))
         .at("/console", get(dashboard))
         .at("/console/", get(dashboard));
-    let route = dossiers::mount(route);
-    let route = registry::mount(route);
-    let route = certificates::mount(route);
-    admin::mount(zones::mount(route))
+    let console = dossiers::mount(console);
+    let console = registry::mount(console);
+    let console = certificates::mount(console);
+    let console = admin::mount(zones::mount(console));
+    // An address whose id is not an id names no page: the console answers as it does for a
+    // missing row, with its "not found" page, not the API's problem.
+    let console = console.catch_error(|_: poem::error::ParsePathError| async {
+        page(
+            StatusCode::NOT_FOUND,
+            &MessagePage {
+                c: anonymous_chrome(false, "/console"),
+                title: "Không tìm thấy (Not found)".to_owned(),
+                message: "Không có trang nào ở địa chỉ này. (No page lives at this address.)"
+                    .to_owned(),
+            },
+        )
+    });
+    route
+        .at("/", get(landing))
+        .nest_no_strip("/console", console)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,8 +47,12 @@ pub enum Command {
     },
     /// Load the Quảng Trị demo data (zones and sample parcels) and exit; safe to repeat.
     Demo,
-    /// Print the OpenAPI spec (JSON), as committed in openapi/openapi.json.
-    Openapi,
+    /// Print the OpenAPI 3.0 spec (JSON), as committed in openapi/openapi.json.
+    Openapi {
+        /// Print the OpenAPI 3.1 edition instead (openapi/openapi-3.1.json).
+        #[arg(long)]
+        v31: bool,
+    },
     /// Manage staff accounts.
     Users {
         /// What to do.

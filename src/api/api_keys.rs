@@ -69,19 +69,25 @@ impl From<ApiKey> for ApiKeyView {
 #[derive(Object, Debug)]
 #[oai(
     rename = "ApiKeyCreate",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
 pub struct ApiKeyCreate {
     /// The agency that will hold it, e.g. "Cục Thống kê tỉnh Quảng Trị".
+    #[oai(validator(min_length = 1, max_length = 255))]
     agency: Lenient<String>,
     /// What it may read: `registry:read`, `certificates:read`, `feed:read`, `stats:read`.
+    #[oai(validator(min_items = 1))]
     scopes: Lenient<Vec<Scope>>,
     /// Requests allowed per minute (default 600).
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
     rate_limit_per_minute: Option<Lenient<i32>>,
     /// When it stops working; never when omitted.
     expires_at: Option<Lenient<DateTime<Utc>>>,
 }
+
+super::types::json_example!(ApiKeyCreate, {"agency": "Cục Thống kê tỉnh Quảng Trị", "scopes": ["registry:read", "certificates:read"], "rate_limit_per_minute": 600, "expires_at": "2027-12-31T17:00:00Z"});
 
 impl ApiKeyCreate {
     /// The key to create, or every field at fault (422), like every other body.
@@ -169,7 +175,7 @@ impl ApiKeysApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<Admins>,
-        body: Json<ApiKeyCreate>,
+        body: super::body::Body<ApiKeyCreate>,
     ) -> Result<KeyCreated, CreateError> {
         let ctx = auth.context();
         let new = body.0.into_new_key().map_err(ServiceError::Validation)?;

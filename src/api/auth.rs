@@ -22,7 +22,7 @@ pub struct AuthApi;
 
 /// Credentials.
 #[derive(Object)]
-#[oai(rename = "LoginRequest", skip_serializing_if_is_none)]
+#[oai(rename = "LoginRequest", example, skip_serializing_if_is_none)]
 pub struct LoginRequest {
     /// Login name.
     #[oai(validator(max_length = 64))]
@@ -31,6 +31,8 @@ pub struct LoginRequest {
     #[oai(validator(max_length = 256))]
     password: String,
 }
+
+super::types::json_example!(LoginRequest, {"username": "nguyen.an", "password": "doi-mat-khau-ngay-2026"});
 
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -140,7 +142,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         req: &poem::Request,
-        body: Json<LoginRequest>,
+        body: super::body::Body<LoginRequest>,
     ) -> Result<LoginOk, LoginError> {
         let ttl = Duration::from_secs(state.policy.token_ttl_minutes * 60);
         let client = req

@@ -164,6 +164,7 @@ fn view_with(
 #[derive(Object, Debug, Default)]
 #[oai(
     rename = "CertificateDraft",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
@@ -181,10 +182,13 @@ pub struct CertificateDraftBody {
     dossier_id: Option<Lenient<Uuid>>,
 }
 
+super::types::json_example!(CertificateDraftBody, {"dossier_received_on": "2026-11-20", "bilingual": false});
+
 /// A reason, for rejecting a draft or suspending a certificate.
 #[derive(Object, Debug)]
 #[oai(
     rename = "CertificateReason",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
@@ -193,10 +197,13 @@ pub struct ReasonBody {
     reason: Option<String>,
 }
 
+super::types::json_example!(ReasonBody, {"reason": "Quyết định tạm ngừng hoạt động dự án số 12/QĐ-BQLKKT ngày 01/12/2026"});
+
 /// A revocation.
 #[derive(Object, Debug)]
 #[oai(
     rename = "CertificateRevocation",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
@@ -206,6 +213,8 @@ pub struct RevokeBody {
     /// Date the revocation takes effect (Vietnamese calendar); today when omitted.
     revoked_on: Option<Date>,
 }
+
+super::types::json_example!(RevokeBody, {"reason": "Quyết định chấm dứt hoạt động dự án số 45/QĐ-BQLKKT ngày 01/12/2026", "revoked_on": "2026-12-01"});
 
 #[derive(ApiResponse)]
 enum CertificateCreated {
@@ -345,7 +354,7 @@ impl CertificatesApi {
         /// key and body returns the same draft.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
-        body: Json<CertificateDraftBody>,
+        body: super::body::Body<CertificateDraftBody>,
     ) -> Result<CertificateCreated, DraftError> {
         let ctx = auth.context();
         let mut v = crate::domain::Violations::default();
@@ -529,7 +538,7 @@ impl CertificatesApi {
         auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
-        body: Json<ReasonBody>,
+        body: super::body::Body<ReasonBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
         let ctx = auth.context();
         let c = service::certificates::reject(&state.db, &ctx, id.0.param("id")?, body.0.reason)
@@ -553,7 +562,7 @@ impl CertificatesApi {
         auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
-        body: Json<ReasonBody>,
+        body: super::body::Body<ReasonBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
         lifecycle(
             &state,
@@ -599,7 +608,7 @@ impl CertificatesApi {
         auth: Authorized<Approvers>,
         /// Certificate id.
         id: Path<Lenient<Uuid>>,
-        body: Json<RevokeBody>,
+        body: super::body::Body<RevokeBody>,
     ) -> Result<CertificateFound, CertificateActionError> {
         lifecycle(
             &state,

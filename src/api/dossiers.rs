@@ -159,7 +159,11 @@ impl From<Applicant> for ApplicantView {
 
 /// The applicant as sent.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "ApplicantInput", deny_unknown_fields)]
+#[oai(
+    rename = "ApplicantInput",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ApplicantInput {
     /// Person or organisation.
     kind: Lenient<ApplicantKindView>,
@@ -494,7 +498,12 @@ listed!(
 
 /// A dossier taken in at the desk.
 #[derive(Object, Debug)]
-#[oai(rename = "DossierIntake", deny_unknown_fields, example)]
+#[oai(
+    rename = "DossierIntake",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct IntakeBody {
     /// The procedure's code (see `GET /api/v1/procedures`); its rule in force today gives the
     /// checklist.
@@ -521,7 +530,12 @@ pub struct IntakeBody {
 
 /// What the applicant sends online, as the `submission` part of the form.
 #[derive(Object, Debug)]
-#[oai(rename = "DossierSubmissionData", deny_unknown_fields, example)]
+#[oai(
+    rename = "DossierSubmissionData",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct SubmissionData {
     /// The procedure's code (see `GET /api/v1/procedures`).
     procedure_code: String,
@@ -555,7 +569,12 @@ pub struct FileForm {
 
 /// A step to take.
 #[derive(Object, Debug)]
-#[oai(rename = "DossierStepRequest", deny_unknown_fields, example)]
+#[oai(
+    rename = "DossierStepRequest",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct StepBody {
     /// The step.
     action: Lenient<ActionView>,
@@ -571,7 +590,12 @@ pub struct StepBody {
 
 /// An apology to write.
 #[derive(Object, Debug)]
-#[oai(rename = "DossierApologyRequest", deny_unknown_fields, example)]
+#[oai(
+    rename = "DossierApologyRequest",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct ApologyBody {
     /// Why the result is late.
     reason: String,
@@ -777,7 +801,12 @@ fn public_view(t: Tracked) -> PublicDossierView {
 
 /// A rating to leave.
 #[derive(Object, Debug)]
-#[oai(rename = "DossierRatingRequest", deny_unknown_fields, example)]
+#[oai(
+    rename = "DossierRatingRequest",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct RatingBody {
     /// 5 Rất hài lòng, 4 Hài lòng, 3 Bình thường, 2 Không hài lòng, 1 Rất không hài lòng.
     score: Lenient<u8>,
@@ -1429,7 +1458,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<crate::api::security::Desk>,
-        body: Json<IntakeBody>,
+        body: super::body::Body<IntakeBody>,
     ) -> Result<DossierCreated, IntakeError> {
         let b = body.0;
         let mut v = Violations::default();
@@ -1495,7 +1524,7 @@ impl DossiersApi {
         auth: Authorized<AnyStaff>,
         /// Dossier id.
         id: Path<Lenient<Uuid>>,
-        body: Json<StepBody>,
+        body: super::body::Body<StepBody>,
     ) -> Result<DossierFound, StepError> {
         let id = id.0.param("id")?;
         let b = body.0;
@@ -1536,7 +1565,7 @@ impl DossiersApi {
         auth: Authorized<crate::api::security::Apologisers>,
         /// Dossier id.
         id: Path<Lenient<Uuid>>,
-        body: Json<ApologyBody>,
+        body: super::body::Body<ApologyBody>,
     ) -> Result<ApologyCreated, StepError> {
         let id = id.0.param("id")?;
         let b = body.0;
@@ -1815,7 +1844,7 @@ impl DossiersApi {
         /// The tracking secret.
         #[oai(name = "Tracking-Secret")]
         secret: Header<String>,
-        body: Json<RatingBody>,
+        body: super::body::Body<RatingBody>,
     ) -> Result<PublicFound, HolderWriteError> {
         let b = body.0;
         let mut v = Violations::default();

@@ -5,17 +5,16 @@ use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi,
     param::{Header, Path, Query},
-    payload::Json,
     types::{Example, MaybeUndefined},
 };
 use uuid::Uuid;
 
 use super::{
-    ApiTags, parse_if_match,
+    ApiTags,
     problem::{CreateError, ListError, ReadError, UpdateError},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{Authorized, Editors, ReaderAuth},
-    types::{Date, Lenient, Percent, json_example, take_optional, take_patch},
+    types::{Clearable, Date, Lenient, Percent, json_example, take_optional, take_patch},
 };
 use crate::{
     domain::{
@@ -265,6 +264,7 @@ pub struct InvestorCreate {
     /// Kind of investor.
     kind: Lenient<InvestorKind>,
     /// Full name or registered name.
+    #[oai(validator(min_length = 1, max_length = 255))]
     name: Lenient<String>,
     /// Individuals: sex.
     sex: Option<Lenient<Sex>>,
@@ -364,6 +364,7 @@ json_example!(InvestorCreate, {
 #[derive(Object, Debug)]
 #[oai(
     rename = "InvestorPatch",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
@@ -371,53 +372,51 @@ pub struct InvestorPatchBody {
     /// New kind.
     kind: MaybeUndefined<Lenient<InvestorKind>>,
     /// New name.
+    #[oai(validator(min_length = 1, max_length = 255))]
     name: MaybeUndefined<Lenient<String>>,
     /// New sex, or `null`.
-    sex: MaybeUndefined<Lenient<Sex>>,
+    sex: Clearable<Sex>,
     /// New date of birth, or `null`.
-    date_of_birth: MaybeUndefined<Lenient<Date>>,
+    date_of_birth: Clearable<Date>,
     /// New nationality.
     nationality: MaybeUndefined<Lenient<String>>,
     /// New document (whole).
     document: MaybeUndefined<Lenient<DocumentBody>>,
     /// New permanent address, or `null`.
-    permanent_address: MaybeUndefined<Lenient<String>>,
+    permanent_address: Clearable<String>,
     /// New current address, or `null`.
-    current_address: MaybeUndefined<Lenient<String>>,
+    current_address: Clearable<String>,
     /// New tax code, or `null`.
-    tax_code: MaybeUndefined<Lenient<String>>,
+    tax_code: Clearable<String>,
     /// New head office address, or `null`.
-    head_office_address: MaybeUndefined<Lenient<String>>,
+    head_office_address: Clearable<String>,
     /// New legal representative (whole), or `null`.
-    representative: MaybeUndefined<Lenient<RepresentativeBody>>,
+    representative: Clearable<RepresentativeBody>,
     /// New foreign ownership percent, or `null`.
-    foreign_ownership_percent: MaybeUndefined<Lenient<Percent>>,
+    foreign_ownership_percent: Clearable<Percent>,
     /// New note, or `null`.
-    note: MaybeUndefined<Lenient<String>>,
+    note: Clearable<String>,
 }
+
+super::types::json_example!(InvestorPatchBody, {"head_office_address": "Số 12 đường Lê Duẩn, phường Đông Hà, tỉnh Quảng Trị", "note": null});
 
 impl InvestorPatchBody {
     fn into_domain(self) -> Result<InvestorPatch, Vec<FieldViolation>> {
         let mut v = Violations::default();
-        let kind = take_patch("kind", self.kind, false, &mut v).flatten();
-        let name = take_patch("name", self.name, false, &mut v).flatten();
-        let sex = take_patch("sex", self.sex, true, &mut v);
-        let dob = take_patch("date_of_birth", self.date_of_birth, true, &mut v);
-        let nationality = take_patch("nationality", self.nationality, false, &mut v).flatten();
-        let document = take_patch("document", self.document, false, &mut v)
+        let kind = take_patch("kind", self.kind, &mut v).flatten();
+        let name = take_patch("name", self.name, &mut v).flatten();
+        let sex = take_patch("sex", self.sex, &mut v);
+        let dob = take_patch("date_of_birth", self.date_of_birth, &mut v);
+        let nationality = take_patch("nationality", self.nationality, &mut v).flatten();
+        let document = take_patch("document", self.document, &mut v)
             .flatten()
             .and_then(|d| d.take("document", &mut v));
-        let permanent_address =
-            take_patch("permanent_address", self.permanent_address, true, &mut v);
-        let current_address = take_patch("current_address", self.current_address, true, &mut v);
-        let tax_code = take_patch("tax_code", self.tax_code, true, &mut v);
-        let head_office_address = take_patch(
-            "head_office_address",
-            self.head_office_address,
-            true,
-            &mut v,
-        );
-        let representative = match take_patch("representative", self.representative, true, &mut v) {
+        let permanent_address = take_patch("permanent_address", self.permanent_address, &mut v);
+        let current_address = take_patch("current_address", self.current_address, &mut v);
+        let tax_code = take_patch("tax_code", self.tax_code, &mut v);
+        let head_office_address =
+            take_patch("head_office_address", self.head_office_address, &mut v);
+        let representative = match take_patch("representative", self.representative, &mut v) {
             Some(Some(r)) => r.take(&mut v).map(Some),
             Some(None) => Some(None),
             None => None,
@@ -425,10 +424,9 @@ impl InvestorPatchBody {
         let ownership = take_patch(
             "foreign_ownership_percent",
             self.foreign_ownership_percent,
-            true,
             &mut v,
         );
-        let note = take_patch("note", self.note, true, &mut v);
+        let note = take_patch("note", self.note, &mut v);
         v.finish()?;
         Ok(InvestorPatch {
             kind,
@@ -516,7 +514,7 @@ impl InvestorsApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<Editors>,
-        body: Json<InvestorCreate>,
+        body: super::body::Body<InvestorCreate>,
     ) -> Result<Created<InvestorView>, CreateError> {
         let ctx = auth.context();
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
@@ -556,11 +554,11 @@ impl InvestorsApi {
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*`).
         #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Json<InvestorPatchBody>,
+        if_match: Header<super::IfMatch>,
+        body: super::body::Body<InvestorPatchBody>,
     ) -> Result<Found<InvestorView>, UpdateError> {
         let ctx = auth.context();
-        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let precondition = if_match.0.0;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let investor =
             service::investors::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)

@@ -196,7 +196,7 @@ impl LeasesApi {
         auth: Authorized<Editors>,
         /// Project id.
         id: Path<Lenient<Uuid>>,
-        body: Json<LeaseCreate>,
+        body: super::body::Body<LeaseCreate>,
     ) -> Result<LeaseCreated, LeaseError> {
         let ctx = auth.context();
         let mut v = Violations::default();
@@ -238,7 +238,7 @@ impl LeasesApi {
         auth: Authorized<Editors>,
         /// Lease id.
         id: Path<Lenient<Uuid>>,
-        body: Json<LeaseRelease>,
+        body: super::body::Body<LeaseRelease>,
     ) -> Result<LeaseDone, LeaseError> {
         let ctx = auth.context();
         let lease =

@@ -21,10 +21,7 @@ use super::{
     problem::Problem,
     request_context::{self, REQUEST_ID_HEADER},
 };
-use crate::domain::{
-    FieldViolation,
-    text::{check_text, describe_forbidden, forbidden_char},
-};
+use crate::domain::text::{describe_forbidden, forbidden_char};
 
 /// The longest request target (path and query) accepted, in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
@@ -231,15 +228,7 @@ impl<E: Endpoint> Edge<E> {
         }
         match self.read_body(&mut req).await {
             Err(resp) => return resp,
-            Ok(Some(bytes)) => {
-                let json = req
-                    .content_type()
-                    .is_some_and(|t| t.trim().starts_with("application/json"));
-                if json && let Err(problem) = check_json_text(&bytes) {
-                    return problem.into_poem_response();
-                }
-                req.set_body(bytes);
-            }
+            Ok(Some(bytes)) => req.set_body(bytes),
             Ok(None) => {}
         }
         let path = req.uri().path().to_owned();
@@ -361,62 +350,6 @@ fn percent_decode(path: &str) -> String {
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
-}
-
-/// Refuses a JSON body holding text the service never stores (control, bidirectional or
-/// invisible characters; more than the longest text any field takes), naming every field at
-/// fault. A body that is not JSON at all is left to the operation, which answers 400.
-fn check_json_text(bytes: &[u8]) -> Result<(), Box<Problem>> {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return Ok(());
-    };
-    let mut violations = Vec::new();
-    walk_text(&value, String::new(), &mut violations);
-    if violations.is_empty() {
-        return Ok(());
-    }
-    Err(Box::new(
-        Problem::new(
-            "validation",
-            format!(
-                "{} field(s) are invalid; nothing was changed",
-                violations.len()
-            ),
-        )
-        .with_errors(violations),
-    ))
-}
-
-fn walk_text(value: &serde_json::Value, path: String, out: &mut Vec<FieldViolation>) {
-    match value {
-        serde_json::Value::String(s) => {
-            let field = if path.is_empty() { "body" } else { &path };
-            out.extend(check_text(field, s));
-        }
-        serde_json::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk_text(item, format!("{path}[{i}]"), out);
-            }
-        }
-        serde_json::Value::Object(members) => {
-            for (name, item) in members {
-                let field = if path.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{path}.{name}")
-                };
-                if let Some(c) = forbidden_char(name) {
-                    out.push(FieldViolation::new(
-                        field.clone(),
-                        "forbidden_character",
-                        format!("the member name must not contain {}", describe_forbidden(c)),
-                    ));
-                }
-                walk_text(item, field, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn too_large(limit: usize) -> Problem {

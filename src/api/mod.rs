@@ -4,7 +4,9 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod body;
 pub mod certificates;
+pub mod docs;
 pub mod dossiers;
 pub mod health;
 pub mod investors;
@@ -19,6 +21,7 @@ pub mod rate_limit;
 pub mod request_context;
 pub mod resource;
 pub mod security;
+pub mod spec;
 pub mod trust;
 pub mod types;
 pub mod users;
@@ -94,12 +97,19 @@ pub fn service() -> OpenApiService<Apis, ()> {
     .license(poem_openapi::LicenseObject::new("Apache-2.0"))
 }
 
-/// The spec as pretty JSON, exactly as committed in `openapi/openapi.json`.
+/// The OpenAPI 3.0 spec as pretty JSON, exactly as committed in `openapi/openapi.json`.
 pub fn spec_json() -> String {
-    let mut s = service().spec();
-    s.push('\n');
-    s
+    spec::pretty(spec::Edition::V30)
 }
+
+/// The OpenAPI 3.1 spec as pretty JSON, exactly as committed in `openapi/openapi-3.1.json`.
+pub fn spec_json_31() -> String {
+    spec::pretty(spec::Edition::V31)
+}
+
+/// The pattern of an `If-Match` value: `*`, or ETags in quotes (weak ones with `W/`), separated
+/// by commas. The spec publishes it; [`parse_if_match`] accepts exactly it.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^",\s]*"(\s*,\s*(W/)?"[^",\s]*")*)$"#;
 
 /// Parses `If-Match`: `*`, or one or more strong ETags (`"3"`); weak tags never match updates.
 pub fn parse_if_match(value: Option<&str>) -> Result<Precondition, ServiceError> {
@@ -109,23 +119,81 @@ pub fn parse_if_match(value: Option<&str>) -> Result<Precondition, ServiceError>
     if value == "*" {
         return Ok(Precondition::Any);
     }
+    let bad = || ServiceError::BadParameter {
+        name: "If-Match",
+        message: "must be an ETag in quotes, e.g. \"3\", several separated by commas, or *"
+            .to_owned(),
+    };
     let mut versions = Vec::new();
     for tag in value.split(',').map(str::trim) {
-        if tag.starts_with("W/") {
-            continue;
-        }
+        let (weak, tag) = match tag.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, tag),
+        };
         let inner = tag
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
-            .ok_or_else(|| ServiceError::BadParameter {
-                name: "If-Match",
-                message: "must be an ETag in quotes, e.g. \"3\", or *".to_owned(),
-            })?;
-        if let Ok(v) = inner.parse::<i32>() {
+            .filter(|t| !t.contains(|c: char| c == '"' || c.is_whitespace()))
+            .ok_or_else(bad)?;
+        if !weak && let Ok(v) = inner.parse::<i32>() {
             versions.push(v);
         }
     }
     Ok(Precondition::Versions(versions))
+}
+
+/// The `If-Match` header of an update: required in the spec, with its pattern. When it is
+/// absent the operation answers 428 (Precondition Required), not 400, so a client learns to
+/// read before it writes.
+pub struct IfMatch(pub Precondition);
+
+impl poem_openapi::types::Type for IfMatch {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "IfMatch".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(
+            poem_openapi::registry::MetaSchema {
+                pattern: Some(IF_MATCH_PATTERN.to_owned()),
+                example: Some(serde_json::Value::from("\"3\"")),
+                ..poem_openapi::registry::MetaSchema::new("string")
+            },
+        ))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(std::iter::once(self))
+    }
+}
+
+impl poem_openapi::types::ParseFromParameter for IfMatch {
+    fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
+        parse_if_match(Some(value)).map(IfMatch).map_err(|_| {
+            poem_openapi::types::ParseError::custom(
+                "must be an ETag in quotes, e.g. \"3\", several separated by commas, or *",
+            )
+        })
+    }
+
+    fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+        iter: I,
+    ) -> poem_openapi::types::ParseResult<Self> {
+        match iter.into_iter().next() {
+            Some(value) => Self::parse_from_parameter(value.as_ref()),
+            None => Ok(IfMatch(Precondition::Missing)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +213,27 @@ mod tests {
             Precondition::Versions(vec![2])
         );
         assert!(parse_if_match(Some("3")).is_err());
+        assert!(parse_if_match(Some("W/3")).is_err());
+        assert!(parse_if_match(Some("\"a b\"")).is_err());
+        // The published pattern accepts exactly what the parser accepts.
+        let pattern = regex::Regex::new(IF_MATCH_PATTERN).unwrap();
+        for value in [
+            "*",
+            "\"3\"",
+            "W/\"3\"",
+            "\"2\", W/\"3\", \"x\"",
+            "3",
+            "W/3",
+            "\"a b\"",
+            "\"3\",",
+            "**",
+            "",
+        ] {
+            assert_eq!(
+                pattern.is_match(value),
+                parse_if_match(Some(value)).is_ok() && !value.is_empty(),
+                "{value:?}"
+            );
+        }
     }
 }

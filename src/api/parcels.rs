@@ -5,17 +5,16 @@ use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi,
     param::{Header, Path, Query},
-    payload::Json,
     types::MaybeUndefined,
 };
 use uuid::Uuid;
 
 use super::{
-    ApiTags, parse_if_match,
+    ApiTags,
     problem::{CreateError, ListError, ReadError, UpdateError},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{Authorized, Editors, ReaderAuth},
-    types::{AreaM2, Lenient, take_optional, take_patch},
+    types::{AreaM2, Clearable, Lenient, take_optional, take_patch},
 };
 use crate::{
     domain::{
@@ -83,6 +82,11 @@ impl From<Parcel> for ParcelView {
 )]
 pub struct ParcelCreate {
     /// Lot code, unique in the zone: letters A-Z, digits, `-`, `.`, `/` (stored in upper case).
+    #[oai(validator(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^\s*[A-Za-z0-9][A-Za-z0-9./-]*\s*$"
+    ))]
     lot_code: Lenient<String>,
     /// Area in m², at most the zone's total area.
     area_m2: Lenient<AreaM2>,
@@ -91,6 +95,7 @@ pub struct ParcelCreate {
     /// Lease status; `available` when omitted.
     status: Option<Lenient<ParcelStatus>>,
     /// Free note.
+    #[oai(validator(max_length = 2000))]
     note: Option<Lenient<String>>,
 }
 
@@ -141,11 +146,17 @@ super::types::json_example!(ParcelView, {
 #[derive(Object, Debug)]
 #[oai(
     rename = "ParcelPatch",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
 pub struct ParcelPatchBody {
     /// New lot code.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^\s*[A-Za-z0-9][A-Za-z0-9./-]*\s*$"
+    ))]
     lot_code: MaybeUndefined<Lenient<String>>,
     /// New area in m².
     area_m2: MaybeUndefined<Lenient<AreaM2>>,
@@ -154,20 +165,23 @@ pub struct ParcelPatchBody {
     /// New status.
     status: MaybeUndefined<Lenient<ParcelStatus>>,
     /// New note, or `null`.
-    note: MaybeUndefined<Lenient<String>>,
+    #[oai(validator(max_length = 2000))]
+    note: Clearable<String>,
 }
+
+super::types::json_example!(ParcelPatchBody, {"area_m2": 52300, "status": "available", "note": null});
 
 impl ParcelPatchBody {
     fn into_domain(self) -> Result<ParcelPatch, Vec<FieldViolation>> {
         let mut v = Violations::default();
         let patch = ParcelPatch {
-            lot_code: take_patch("lot_code", self.lot_code, false, &mut v).flatten(),
-            area_m2: take_patch("area_m2", self.area_m2, false, &mut v)
+            lot_code: take_patch("lot_code", self.lot_code, &mut v).flatten(),
+            area_m2: take_patch("area_m2", self.area_m2, &mut v)
                 .flatten()
                 .map(|a| a.0),
-            land_use: take_patch("land_use", self.land_use, false, &mut v).flatten(),
-            status: take_patch("status", self.status, false, &mut v).flatten(),
-            note: take_patch("note", self.note, true, &mut v),
+            land_use: take_patch("land_use", self.land_use, &mut v).flatten(),
+            status: take_patch("status", self.status, &mut v).flatten(),
+            note: take_patch("note", self.note, &mut v),
         };
         v.finish().map(|()| patch)
     }
@@ -251,7 +265,7 @@ impl ParcelsApi {
         auth: Authorized<Editors>,
         /// Zone id.
         id: Path<Lenient<Uuid>>,
-        body: Json<ParcelCreate>,
+        body: super::body::Body<ParcelCreate>,
     ) -> Result<Created<ParcelView>, CreateError> {
         let ctx = auth.context();
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
@@ -291,11 +305,11 @@ impl ParcelsApi {
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
         #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Json<ParcelPatchBody>,
+        if_match: Header<super::IfMatch>,
+        body: super::body::Body<ParcelPatchBody>,
     ) -> Result<Found<ParcelView>, UpdateError> {
         let ctx = auth.context();
-        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let precondition = if_match.0.0;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let parcel =
             service::parcels::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)

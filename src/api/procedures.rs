@@ -12,7 +12,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, parse_if_match,
+    ApiTags,
     problem::{CreateError, UpdateError, problem_responses},
     resource::{Created, Found, resource},
     security::{Admins, Authorized},
@@ -97,7 +97,11 @@ impl From<ResultView> for ResultKind {
 
 /// One document of a checklist.
 #[derive(Object, Debug, Clone)]
-#[oai(rename = "ChecklistDocument", deny_unknown_fields)]
+#[oai(
+    rename = "ChecklistDocument",
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct DocumentView {
     /// Stable code within the procedure (lower case, digits, `_`), e.g. `request`.
     code: String,
@@ -213,7 +217,12 @@ pub struct ProcedureList {
 
 /// A new rule: a new procedure, or a procedure's rule from a new day.
 #[derive(Object, Debug)]
-#[oai(rename = "ProcedureCreate", deny_unknown_fields, example)]
+#[oai(
+    rename = "ProcedureCreate",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct ProcedureCreate {
     /// Code of the procedure: 2-64 lower-case letters, digits or `_`, starting with a letter.
     code: String,
@@ -243,7 +252,12 @@ pub struct ProcedureCreate {
 /// deadline, legal basis, result and first day only while no dossier has been decided by the
 /// rule.
 #[derive(Object, Debug)]
-#[oai(rename = "ProcedurePatch", deny_unknown_fields, example)]
+#[oai(
+    rename = "ProcedurePatch",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct ProcedurePatchBody {
     /// New Vietnamese name.
     #[oai(default)]
@@ -400,7 +414,12 @@ pub struct CalendarDayList {
 
 /// A special day to record.
 #[derive(Object, Debug)]
-#[oai(rename = "CalendarDayPut", deny_unknown_fields, example)]
+#[oai(
+    rename = "CalendarDayPut",
+    deny_unknown_fields,
+    skip_serializing_if_is_none,
+    example
+)]
 pub struct CalendarDayPut {
     /// What kind of day it is: `working` only on a Saturday or Sunday, the others only on a
     /// weekday.
@@ -534,7 +553,7 @@ impl ProceduresApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<Admins>,
-        body: Json<ProcedureCreate>,
+        body: super::body::Body<ProcedureCreate>,
     ) -> Result<Created<ProcedureView>, CreateError> {
         let b = body.0;
         let mut v = Violations::default();
@@ -587,17 +606,17 @@ impl ProceduresApi {
         id: Path<Lenient<Uuid>>,
         /// The rule's current `ETag`.
         #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Json<ProcedurePatchBody>,
+        if_match: Header<super::IfMatch>,
+        body: super::body::Body<ProcedurePatchBody>,
     ) -> Result<Found<ProcedureView>, UpdateError> {
         let id = id.0.param("id")?;
-        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let precondition = if_match.0.0;
         let b = body.0;
         let mut v = Violations::default();
-        let value = take_patch("deadline_value", b.deadline_value, false, &mut v);
-        let unit = take_patch("deadline_unit", b.deadline_unit, false, &mut v);
-        let result = take_patch("result", b.result, false, &mut v);
-        let from = take_patch("effective_from", b.effective_from, false, &mut v);
+        let value = take_patch("deadline_value", b.deadline_value, &mut v);
+        let unit = take_patch("deadline_unit", b.deadline_unit, &mut v);
+        let result = take_patch("result", b.result, &mut v);
+        let from = take_patch("effective_from", b.effective_from, &mut v);
         v.finish().map_err(ServiceError::Validation)?;
         let deadline = match (value.flatten(), unit.flatten()) {
             (None, None) => None,
@@ -681,7 +700,7 @@ impl ProceduresApi {
         auth: Authorized<Admins>,
         /// The date (`YYYY-MM-DD`).
         date: Path<Lenient<Date>>,
-        body: Json<CalendarDayPut>,
+        body: super::body::Body<CalendarDayPut>,
     ) -> Result<DayPut, CalendarWriteError> {
         let date = date_param(date.0)?;
         let b = body.0;

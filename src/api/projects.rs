@@ -7,17 +7,16 @@ use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi,
     param::{Header, Path, Query},
-    payload::Json,
     types::{Example, MaybeUndefined},
 };
 use uuid::Uuid;
 
 use super::{
-    ApiTags, parse_if_match,
+    ApiTags,
     problem::{CreateError, ListError, ReadError, UpdateError, problem_responses},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{Approvers, Authorized, Editors, ReaderAuth},
-    types::{Date, Lenient, json_example, take_optional, take_patch},
+    types::{Clearable, Date, Lenient, json_example, take_optional, take_patch},
 };
 use crate::{
     domain::{
@@ -575,6 +574,7 @@ json_example!(StatusChange, {"status": "suspended", "reason": "Thông báo tạm
 #[derive(Object, Debug)]
 #[oai(
     rename = "ProjectPatch",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
@@ -584,17 +584,17 @@ pub struct ProjectPatchBody {
     /// New Vietnamese name.
     name_vi: MaybeUndefined<Lenient<String>>,
     /// New English name, or `null`.
-    name_en: MaybeUndefined<Lenient<String>>,
+    name_en: Clearable<String>,
     /// New zone, or `null`.
-    zone_id: MaybeUndefined<Lenient<Uuid>>,
+    zone_id: Clearable<Uuid>,
     /// New address, or `null`.
-    address: MaybeUndefined<Lenient<String>>,
+    address: Clearable<String>,
     /// New investors and contributions (whole list).
     investors: MaybeUndefined<Lenient<Vec<ContributionBody>>>,
     /// New objectives (whole list).
     objectives: MaybeUndefined<Lenient<Vec<ObjectiveBody>>>,
     /// New scale, or `null`.
-    scale: MaybeUndefined<Lenient<String>>,
+    scale: Clearable<String>,
     /// New total capital in VND.
     total_capital_vnd: MaybeUndefined<Lenient<i64>>,
     /// New contributed capital in VND.
@@ -602,11 +602,11 @@ pub struct ProjectPatchBody {
     /// New mobilised capital in VND.
     mobilized_capital_vnd: MaybeUndefined<Lenient<i64>>,
     /// New USD equivalent, or `null`.
-    capital_usd: MaybeUndefined<Lenient<i64>>,
+    capital_usd: Clearable<i64>,
     /// New exchange rate, or `null`.
-    exchange_rate_vnd_per_usd: MaybeUndefined<Lenient<i64>>,
+    exchange_rate_vnd_per_usd: Clearable<i64>,
     /// New exchange rate date, or `null`.
-    exchange_rate_date: MaybeUndefined<Lenient<Date>>,
+    exchange_rate_date: Clearable<Date>,
     /// New duration in years.
     duration_years: MaybeUndefined<Lenient<i32>>,
     /// New milestones (whole list).
@@ -616,8 +616,10 @@ pub struct ProjectPatchBody {
     /// New conditions (whole list).
     conditions: MaybeUndefined<Lenient<Vec<String>>>,
     /// New note, or `null`.
-    note: MaybeUndefined<Lenient<String>>,
+    note: Clearable<String>,
 }
+
+super::types::json_example!(ProjectPatchBody, {"name_en": "Anh Duong Electronic Components Factory", "scale": "6 triệu sản phẩm/năm", "note": null});
 
 impl ProjectPatchBody {
     fn into_domain(self) -> Result<ProjectPatch, Vec<FieldViolation>> {
@@ -629,50 +631,42 @@ impl ProjectPatchBody {
                 "a project keeps its code for its whole life (Decree 31/2021 Art. 37)",
             ));
         }
-        let name_vi = take_patch("name_vi", self.name_vi, false, &mut v).flatten();
-        let name_en = take_patch("name_en", self.name_en, true, &mut v);
-        let zone_id = take_patch("zone_id", self.zone_id, true, &mut v);
-        let address = take_patch("address", self.address, true, &mut v);
-        let investors = take_patch("investors", self.investors, false, &mut v)
+        let name_vi = take_patch("name_vi", self.name_vi, &mut v).flatten();
+        let name_en = take_patch("name_en", self.name_en, &mut v);
+        let zone_id = take_patch("zone_id", self.zone_id, &mut v);
+        let address = take_patch("address", self.address, &mut v);
+        let investors = take_patch("investors", self.investors, &mut v)
             .flatten()
             .and_then(|l| take_list("investors", l, &mut v, contribution));
-        let objectives = take_patch("objectives", self.objectives, false, &mut v)
+        let objectives = take_patch("objectives", self.objectives, &mut v)
             .flatten()
             .and_then(|l| take_list("objectives", l, &mut v, objective));
-        let scale = take_patch("scale", self.scale, true, &mut v);
-        let total =
-            take_patch("total_capital_vnd", self.total_capital_vnd, false, &mut v).flatten();
+        let scale = take_patch("scale", self.scale, &mut v);
+        let total = take_patch("total_capital_vnd", self.total_capital_vnd, &mut v).flatten();
         let contributed = take_patch(
             "contributed_capital_vnd",
             self.contributed_capital_vnd,
-            false,
             &mut v,
         )
         .flatten();
-        let mobilized = take_patch(
-            "mobilized_capital_vnd",
-            self.mobilized_capital_vnd,
-            false,
-            &mut v,
-        )
-        .flatten();
-        let usd = take_patch("capital_usd", self.capital_usd, true, &mut v);
+        let mobilized =
+            take_patch("mobilized_capital_vnd", self.mobilized_capital_vnd, &mut v).flatten();
+        let usd = take_patch("capital_usd", self.capital_usd, &mut v);
         let rate = take_patch(
             "exchange_rate_vnd_per_usd",
             self.exchange_rate_vnd_per_usd,
-            true,
             &mut v,
         );
-        let rate_date = take_patch("exchange_rate_date", self.exchange_rate_date, true, &mut v);
-        let duration = take_patch("duration_years", self.duration_years, false, &mut v).flatten();
-        let milestones = take_patch("milestones", self.milestones, false, &mut v)
+        let rate_date = take_patch("exchange_rate_date", self.exchange_rate_date, &mut v);
+        let duration = take_patch("duration_years", self.duration_years, &mut v).flatten();
+        let milestones = take_patch("milestones", self.milestones, &mut v)
             .flatten()
             .and_then(|l| take_list("milestones", l, &mut v, milestone));
-        let incentives = take_patch("incentives", self.incentives, false, &mut v)
+        let incentives = take_patch("incentives", self.incentives, &mut v)
             .flatten()
             .and_then(|l| take_list("incentives", l, &mut v, incentive));
-        let conditions = take_patch("conditions", self.conditions, false, &mut v).flatten();
-        let note = take_patch("note", self.note, true, &mut v);
+        let conditions = take_patch("conditions", self.conditions, &mut v).flatten();
+        let note = take_patch("note", self.note, &mut v);
         v.finish()?;
         Ok(ProjectPatch {
             name_vi,
@@ -824,7 +818,7 @@ impl ProjectsApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<Editors>,
-        body: Json<ProjectCreate>,
+        body: super::body::Body<ProjectCreate>,
     ) -> Result<Created<ProjectView>, CreateError> {
         let ctx = auth.context();
         let (code, data) = body.0.into_domain().map_err(ServiceError::Validation)?;
@@ -873,11 +867,11 @@ impl ProjectsApi {
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*`).
         #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Json<ProjectPatchBody>,
+        if_match: Header<super::IfMatch>,
+        body: super::body::Body<ProjectPatchBody>,
     ) -> Result<Found<ProjectView>, UpdateError> {
         let ctx = auth.context();
-        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let precondition = if_match.0.0;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let project = service::projects::update(
             &state.db,
@@ -906,7 +900,7 @@ impl ProjectsApi {
         auth: Authorized<Approvers>,
         /// Project id.
         id: Path<Lenient<Uuid>>,
-        body: Json<StatusChange>,
+        body: super::body::Body<StatusChange>,
     ) -> Result<Found<ProjectView>, TransitionError> {
         let ctx = auth.context();
         let project = service::lifecycle::transition(

@@ -456,18 +456,114 @@ fn type_violation(field: &str, e: FieldTypeError) -> FieldViolation {
     }
 }
 
+/// A PATCH field that `null` clears: absent leaves it alone, `null` clears it, a value replaces
+/// it. Its schema is `T`'s, nullable (the spec says which fields may be cleared).
+#[derive(Debug, Clone)]
+pub struct Clearable<T>(pub poem_openapi::types::MaybeUndefined<Lenient<T>>);
+
+impl<T> Default for Clearable<T> {
+    fn default() -> Self {
+        Self(poem_openapi::types::MaybeUndefined::Undefined)
+    }
+}
+
+impl<T: Type> Type for Clearable<T> {
+    const IS_REQUIRED: bool = false;
+    type RawValueType = T::RawValueType;
+    type RawElementValueType = T::RawElementValueType;
+
+    fn name() -> Cow<'static, str> {
+        format!("Clearable<{}>", T::name()).into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        match T::schema_ref() {
+            MetaSchemaRef::Inline(schema) => MetaSchemaRef::Inline(Box::new(MetaSchema {
+                nullable: true,
+                ..*schema
+            })),
+            reference @ MetaSchemaRef::Reference(_) => {
+                MetaSchemaRef::Inline(Box::new(MetaSchema {
+                    nullable: true,
+                    all_of: vec![reference],
+                    ..MetaSchema::ANY
+                }))
+            }
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        match &self.0 {
+            poem_openapi::types::MaybeUndefined::Value(v) => v.as_raw_value(),
+            _ => None,
+        }
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        match &self.0 {
+            poem_openapi::types::MaybeUndefined::Value(v) => v.raw_element_iter(),
+            _ => Box::new(std::iter::empty()),
+        }
+    }
+
+    fn is_none(&self) -> bool {
+        self.0.is_undefined()
+    }
+}
+
+impl<T: ParseFromJSON> ParseFromJSON for Clearable<T> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        poem_openapi::types::MaybeUndefined::<Lenient<T>>::parse_from_json(value)
+            .map(Clearable)
+            .map_err(ParseError::propagate)
+    }
+}
+
+impl<T: ToJSON> ToJSON for Clearable<T> {
+    fn to_json(&self) -> Option<Value> {
+        self.0.to_json()
+    }
+}
+
+/// A field of a PATCH body: [`Clearable`] when `null` clears it, `MaybeUndefined` otherwise.
+pub trait PatchField<T> {
+    /// True when `null` clears the field.
+    const NULLABLE: bool;
+    /// The value as sent.
+    fn sent(self) -> poem_openapi::types::MaybeUndefined<Lenient<T>>;
+}
+
+impl<T> PatchField<T> for poem_openapi::types::MaybeUndefined<Lenient<T>> {
+    const NULLABLE: bool = false;
+    fn sent(self) -> poem_openapi::types::MaybeUndefined<Lenient<T>> {
+        self
+    }
+}
+
+impl<T> PatchField<T> for Clearable<T> {
+    const NULLABLE: bool = true;
+    fn sent(self) -> poem_openapi::types::MaybeUndefined<Lenient<T>> {
+        self.0
+    }
+}
+
 /// Reads one field of a PATCH body: absent leaves it alone (`None`), a value replaces it.
-/// `nullable` fields may be cleared with `null` (`Some(None)`); others refuse `null`.
-pub fn take_patch<T>(
+/// [`Clearable`] fields may be cleared with `null` (`Some(None)`); others refuse `null`.
+pub fn take_patch<T, F: PatchField<T>>(
     field: &str,
-    value: poem_openapi::types::MaybeUndefined<Lenient<T>>,
-    nullable: bool,
+    value: F,
     v: &mut Violations,
 ) -> Option<Option<T>> {
     use poem_openapi::types::MaybeUndefined;
-    match value {
+    match value.sent() {
         MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null if nullable => Some(None),
+        MaybeUndefined::Null if F::NULLABLE => Some(None),
         MaybeUndefined::Null => {
             v.push(FieldViolation::new(field, "required", "cannot be null"));
             None
@@ -485,7 +581,9 @@ macro_rules! json_example {
                 <$ty as poem_openapi::types::ParseFromJSON>::parse_from_json(Some(
                     serde_json::json!($json),
                 ))
-                .expect("the example in the source is valid")
+                .unwrap_or_else(|e| {
+                    panic!("the example in the source is invalid: {}", e.into_message())
+                })
             }
         }
     };

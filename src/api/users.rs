@@ -29,37 +29,50 @@ pub struct UsersApi;
 #[derive(Object)]
 #[oai(
     rename = "UserCreate",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
 pub struct UserCreate {
     /// Login name: 3-64 lower-case letters, digits, `.`, `_`, `-`.
+    #[oai(validator(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$"))]
     username: String,
     /// Full name, e.g. "Nguyễn Văn An".
+    #[oai(validator(min_length = 1, max_length = 255))]
     display_name: String,
     /// Initial password, at least 12 characters.
+    #[oai(validator(min_length = 12, max_length = 256))]
     password: String,
     /// Roles: `clerk`, `officer`, `approver`, `admin`.
+    #[oai(validator(min_items = 1))]
     roles: Vec<Role>,
     /// Approvers: the title printed in certificates' signature block, e.g. "PHÓ TRƯỞNG BAN"
     /// (stored in capitals). An approver without one cannot issue certificates.
+    #[oai(validator(max_length = 100))]
     signing_title: Option<String>,
     /// Approvers: the capacity printed above the title when signing for someone else
     /// (Decree 30/2020), e.g. "KT. TRƯỞNG BAN"; omit when the head signs.
+    #[oai(validator(max_length = 100))]
     signing_capacity: Option<String>,
 }
+
+super::types::json_example!(UserCreate, {"username": "nguyen.an", "display_name": "Nguyễn Văn An", "password": "doi-mat-khau-ngay-2026", "roles": ["approver"], "signing_title": "PHÓ TRƯỞNG BAN", "signing_capacity": "KT. TRƯỞNG BAN"});
 
 /// A new password.
 #[derive(Object)]
 #[oai(
     rename = "PasswordReset",
+    example,
     deny_unknown_fields,
     skip_serializing_if_is_none
 )]
 pub struct PasswordReset {
     /// The new password, at least 12 characters. All the user's sessions end.
+    #[oai(validator(min_length = 12, max_length = 256))]
     password: String,
 }
+
+super::types::json_example!(PasswordReset, {"password": "mat-khau-moi-rat-dai-2026"});
 
 listed!(
     UserView,
@@ -119,7 +132,7 @@ impl UsersApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<Admins>,
-        body: Json<UserCreate>,
+        body: super::body::Body<UserCreate>,
     ) -> Result<UserCreated, CreateError> {
         let b = body.0;
         let user = service::users::create(
@@ -192,7 +205,7 @@ impl UsersApi {
         auth: Authorized<Admins>,
         /// Account id.
         id: Path<Lenient<Uuid>>,
-        body: Json<PasswordReset>,
+        body: super::body::Body<PasswordReset>,
     ) -> Result<UserChanged, UserActionError> {
         let user = service::users::reset_password(
             &state.db,

@@ -11,11 +11,11 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    ApiTags, parse_if_match,
+    ApiTags,
     problem::{CreateError, ListError, ReadError, UpdateError},
     resource::{Created, Found, ListPage, Listing, PageSize, listed, resource},
     security::{Authorized, Editors, ReaderAuth},
-    types::{AreaM2, Date, Lenient, take_optional, take_patch},
+    types::{AreaM2, Clearable, Date, Lenient, take_optional, take_patch},
 };
 use crate::{
     domain::{
@@ -193,12 +193,19 @@ impl ZoneView {
 )]
 pub struct ZoneCreate {
     /// Short stable code: letters A-Z, digits and hyphens, e.g. `KCN-NDH` (stored in upper case).
+    #[oai(validator(
+        min_length = 2,
+        max_length = 32,
+        pattern = r"^\s*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*\s*$"
+    ))]
     code: Lenient<String>,
     /// Official name in Vietnamese.
+    #[oai(validator(min_length = 1, max_length = 255))]
     name: Lenient<String>,
     /// Kind of zone.
     kind: Lenient<ZoneKind>,
     /// Province.
+    #[oai(validator(min_length = 1, max_length = 100))]
     province: Lenient<String>,
     /// The economic zone this park lies in (parks and export processing zones only).
     parent_id: Option<Lenient<Uuid>>,
@@ -207,6 +214,7 @@ pub struct ZoneCreate {
     /// Industrial plus service land in m²; not more than the total.
     industrial_service_area_m2: Option<Lenient<AreaM2>>,
     /// Infrastructure developer.
+    #[oai(validator(max_length = 255))]
     developer: Option<Lenient<String>>,
     /// First day of the operating term.
     term_start: Option<Lenient<Date>>,
@@ -217,6 +225,7 @@ pub struct ZoneCreate {
     /// When the figures were true: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     figures_as_of: Option<Lenient<String>>,
     /// Where the figures come from.
+    #[oai(validator(max_length = 1000))]
     source: Option<Lenient<String>>,
 }
 
@@ -305,62 +314,76 @@ super::types::json_example!(ZoneView, {
 
 /// Changes to a zone: send only the fields that change; `null` clears an optional field.
 #[derive(Object, Debug)]
-#[oai(rename = "ZonePatch", deny_unknown_fields, skip_serializing_if_is_none)]
+#[oai(
+    rename = "ZonePatch",
+    example,
+    deny_unknown_fields,
+    skip_serializing_if_is_none
+)]
 pub struct ZonePatchBody {
     /// New code.
+    #[oai(validator(
+        min_length = 2,
+        max_length = 32,
+        pattern = r"^\s*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*\s*$"
+    ))]
     code: MaybeUndefined<Lenient<String>>,
     /// New name.
+    #[oai(validator(min_length = 1, max_length = 255))]
     name: MaybeUndefined<Lenient<String>>,
     /// New kind.
     kind: MaybeUndefined<Lenient<ZoneKind>>,
     /// New province.
+    #[oai(validator(min_length = 1, max_length = 100))]
     province: MaybeUndefined<Lenient<String>>,
     /// New parent economic zone, or `null` for none.
-    parent_id: MaybeUndefined<Lenient<Uuid>>,
+    parent_id: Clearable<Uuid>,
     /// New total area in m².
     total_area_m2: MaybeUndefined<Lenient<AreaM2>>,
     /// New industrial plus service land in m², or `null`.
-    industrial_service_area_m2: MaybeUndefined<Lenient<AreaM2>>,
+    industrial_service_area_m2: Clearable<AreaM2>,
     /// New developer, or `null`.
-    developer: MaybeUndefined<Lenient<String>>,
+    #[oai(validator(max_length = 255))]
+    developer: Clearable<String>,
     /// New term start, or `null`.
-    term_start: MaybeUndefined<Lenient<Date>>,
+    term_start: Clearable<Date>,
     /// New term end, or `null`.
-    term_end: MaybeUndefined<Lenient<Date>>,
+    term_end: Clearable<Date>,
     /// New status.
     status: MaybeUndefined<Lenient<ZoneStatus>>,
     /// New as-of date of the figures, or `null`.
-    figures_as_of: MaybeUndefined<Lenient<String>>,
+    figures_as_of: Clearable<String>,
     /// New source, or `null`.
-    source: MaybeUndefined<Lenient<String>>,
+    #[oai(validator(max_length = 1000))]
+    source: Clearable<String>,
 }
+
+super::types::json_example!(ZonePatchBody, {"name": "Khu công nghiệp Nam Đông Hà (giai đoạn 2)", "developer": null, "status": "operating"});
 
 impl ZonePatchBody {
     fn into_domain(self) -> Result<ZonePatch, Vec<crate::domain::FieldViolation>> {
         let mut v = Violations::default();
         let patch = ZonePatch {
-            code: take_patch("code", self.code, false, &mut v).flatten(),
-            name: take_patch("name", self.name, false, &mut v).flatten(),
-            kind: take_patch("kind", self.kind, false, &mut v).flatten(),
-            province: take_patch("province", self.province, false, &mut v).flatten(),
-            parent_id: take_patch("parent_id", self.parent_id, true, &mut v),
-            total_area_m2: take_patch("total_area_m2", self.total_area_m2, false, &mut v)
+            code: take_patch("code", self.code, &mut v).flatten(),
+            name: take_patch("name", self.name, &mut v).flatten(),
+            kind: take_patch("kind", self.kind, &mut v).flatten(),
+            province: take_patch("province", self.province, &mut v).flatten(),
+            parent_id: take_patch("parent_id", self.parent_id, &mut v),
+            total_area_m2: take_patch("total_area_m2", self.total_area_m2, &mut v)
                 .flatten()
                 .map(|a| a.0),
             industrial_service_area_m2: take_patch(
                 "industrial_service_area_m2",
                 self.industrial_service_area_m2,
-                true,
                 &mut v,
             )
             .map(|o| o.map(|a| a.0)),
-            developer: take_patch("developer", self.developer, true, &mut v),
-            term_start: take_patch("term_start", self.term_start, true, &mut v)
-                .map(|o| o.map(|d| d.0)),
-            term_end: take_patch("term_end", self.term_end, true, &mut v).map(|o| o.map(|d| d.0)),
-            status: take_patch("status", self.status, false, &mut v).flatten(),
-            figures_as_of: take_patch("figures_as_of", self.figures_as_of, true, &mut v),
-            source: take_patch("source", self.source, true, &mut v),
+            developer: take_patch("developer", self.developer, &mut v),
+            term_start: take_patch("term_start", self.term_start, &mut v).map(|o| o.map(|d| d.0)),
+            term_end: take_patch("term_end", self.term_end, &mut v).map(|o| o.map(|d| d.0)),
+            status: take_patch("status", self.status, &mut v).flatten(),
+            figures_as_of: take_patch("figures_as_of", self.figures_as_of, &mut v),
+            source: take_patch("source", self.source, &mut v),
         };
         v.finish().map(|()| patch)
     }
@@ -412,7 +435,7 @@ impl ZonesApi {
         &self,
         state: Data<&AppState>,
         auth: Authorized<Editors>,
-        body: Json<ZoneCreate>,
+        body: super::body::Body<ZoneCreate>,
     ) -> Result<Created<ZoneView>, CreateError> {
         let ctx = auth.context();
         let data = body.0.into_domain().map_err(ServiceError::Validation)?;
@@ -470,11 +493,11 @@ impl ZonesApi {
         id: Path<Lenient<Uuid>>,
         /// The ETag of the version you read (or `*` to overwrite whatever is current).
         #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Json<ZonePatchBody>,
+        if_match: Header<super::IfMatch>,
+        body: super::body::Body<ZonePatchBody>,
     ) -> Result<Found<ZoneView>, UpdateError> {
         let ctx = auth.context();
-        let precondition = parse_if_match(if_match.0.as_deref())?;
+        let precondition = if_match.0.0;
         let patch = body.0.into_domain().map_err(ServiceError::Validation)?;
         let zone = service::zones::update(&state.db, &ctx, id.0.param("id")?, &precondition, patch)
             .await?;

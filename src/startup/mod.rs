@@ -187,9 +187,8 @@ pub fn issuer_config(settings: &Settings) -> IssuerConfig {
 pub fn app(application: &Application) -> impl Endpoint + 'static {
     let settings = &application.settings;
     let api = api::service();
-    let spec_json = api.spec_endpoint();
-    let spec_yaml = api.spec_endpoint_yaml();
-    let docs = api.swagger_ui();
+    let docs = api::docs::endpoint(&api);
+    api::body::warm();
     // The API's operations carry their full paths (`/api/v1/...`, and the probes `/healthz` and
     // `/readyz`), so it is nested at those prefixes without stripping them; the root is the
     // landing page. Unknown paths anywhere get the problem 404.
@@ -200,8 +199,22 @@ pub fn app(application: &Application) -> impl Endpoint + 'static {
             .nest_no_strip("/healthz", api.clone())
             .nest_no_strip("/readyz", api),
     )
-    .at("/api/v1/openapi.json", spec_json)
-    .at("/api/v1/openapi.yaml", spec_yaml)
+    .at(
+        "/api/v1/openapi.json",
+        api::docs::spec(api::spec::Edition::V30, false),
+    )
+    .at(
+        "/api/v1/openapi.yaml",
+        api::docs::spec(api::spec::Edition::V30, true),
+    )
+    .at(
+        "/api/v1/openapi-3.1.json",
+        api::docs::spec(api::spec::Edition::V31, false),
+    )
+    .at(
+        "/api/v1/openapi-3.1.yaml",
+        api::docs::spec(api::spec::Edition::V31, true),
+    )
     .nest("/docs", docs)
     .data(application.state.clone());
     let limits = PublicLimits {
@@ -325,8 +338,15 @@ async fn shutdown_signal() {
 /// Runs a parsed command line; errors are printed as one line.
 pub fn run(cli: Cli) -> ExitCode {
     match &cli.command {
-        Some(Command::Openapi) => {
-            print!("{}", api::spec_json());
+        Some(Command::Openapi { v31 }) => {
+            print!(
+                "{}",
+                if *v31 {
+                    api::spec_json_31()
+                } else {
+                    api::spec_json()
+                }
+            );
             return ExitCode::SUCCESS;
         }
         // The verifier's commands need no settings, no database and no server.
@@ -394,7 +414,7 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Migrate { action }) => migrate(&settings, action).await,
-        Some(Command::Openapi | Command::Verify(_) | Command::Trust { .. }) => Ok(()),
+        Some(Command::Openapi { .. } | Command::Verify(_) | Command::Trust { .. }) => Ok(()),
         Some(Command::Users { action }) => {
             let application = Application::build(settings).await.map_err(text)?;
             cli::users(&application.state, action).await

@@ -858,20 +858,20 @@ async fn refused_certificate_actions_answer_problems_and_change_nothing() {
             Some(json!({"reason": "x"})),
             404,
         ),
-        // Unknown fields and bad dates.
+        // Unknown fields and bad dates: 422 naming the field, like every invalid body.
         (
             &app.token,
             Method::POST,
             format!("/api/v1/projects/{pid}/certificates"),
             Some(json!({"version": 7})),
-            400,
+            422,
         ),
         (
             &app.token,
             Method::POST,
             format!("/api/v1/projects/{pid}/certificates"),
             Some(json!({"dossier_received_on": "20/11/2026"})),
-            400,
+            422,
         ),
     ] {
         let resp = app

@@ -521,6 +521,20 @@ async fn an_online_submission_goes_through_every_step_to_a_certificate_the_appli
             .json(&json!({"score": score, "comment": "Cán bộ hướng dẫn tận tình."}))
             .send()
     };
+    // A comment holding what is never stored is refused, naming it, and rates nothing.
+    let hostile = app
+        .anonymous()
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/dossiers/lookup/{code}/rating"),
+        )
+        .header("Tracking-Secret", &secret)
+        .json(&json!({"score": 5, "comment": "tốt\u{202E}lắm"}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(hostile, 422, "validation").await;
+    assert_eq!(error_fields(&problem), ["comment:forbidden_character"]);
     let rated = json_of(rate(5).await.unwrap(), StatusCode::OK).await;
     assert_eq!(rated["holder"]["rating"]["score"], 5);
     assert_eq!(rated["holder"]["rating"]["label"], "Rất hài lòng");

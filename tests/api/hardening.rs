@@ -510,7 +510,7 @@ async fn framework_answers_are_problems_and_bad_headers_and_bodies_are_named() {
         )
         .await;
     let p = assert_problem(resp, 422, "validation").await;
-    assert_eq!(error_fields(&p), ["rate_limit_per_minute:invalid_value"]);
+    assert_eq!(error_fields(&p), ["rate_limit_per_minute:invalid_type"]);
 }
 
 /// Defect 9, last: `audit verify` reads only: no migration, no signing key.

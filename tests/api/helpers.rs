@@ -588,7 +588,7 @@ pub fn zone_body(code: &str) -> Value {
 
 /// Asserts a problem+json response and returns its body.
 pub async fn assert_problem(resp: Response, status: u16, kind: &str) -> Value {
-    assert_eq!(resp.status().as_u16(), status, "status");
+    assert_eq!(resp.status().as_u16(), status, "status of {}", resp.url());
     let ct = resp
         .headers()
         .get("content-type")

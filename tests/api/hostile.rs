@@ -103,14 +103,27 @@ fn at<'a>(value: &'a mut Value, path: &str) -> &'a mut Value {
 
 #[tokio::test]
 async fn every_text_field_of_every_write_and_every_query_refuses_what_is_never_stored() {
+    /// A path with a plausible value in each of its parameters.
+    fn fill_path(path: &str) -> String {
+        path.replace("{receipt_code}", "BQLKKT-261130-0001")
+            .replace("{date}", "2026-12-01")
+            .replace("{code}", "IRC-NEW")
+            .replace("{id}", "019a4c5e-0000-7000-8000-0000000000aa")
+            .replace("{attachment_id}", "019a4c5e-0000-7000-8000-0000000000ab")
+            .replace("{apology_id}", "019a4c5e-0000-7000-8000-0000000000ac")
+    }
     let app = TestApp::spawn_with(&[("MAX_BODY_BYTES", "1048576")]).await;
     let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
+    // Roles are checked before bodies: a caller holding every role reaches every body check.
+    let everyone = app
+        .user_token("every-role", &["clerk", "officer", "approver", "admin"])
+        .await;
     let before = app.registry_snapshot().await;
     let huge = "Ư".repeat(100 * 1024 / 2);
     let mut fields_checked = 0;
     let mut operations = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
-        let url = path.replace("{id}", "019a4c5e-0000-7000-8000-0000000000aa");
+        let url = fill_path(path);
         for (method, op) in ops.as_object().unwrap() {
             let Some(schema) = op["requestBody"]["content"]
                 .as_object()
@@ -119,6 +132,11 @@ async fn every_text_field_of_every_write_and_every_query_refuses_what_is_never_s
             else {
                 continue;
             };
+            if path.contains("/lookup/") {
+                // An applicant's operations check the tracking secret before the body; with
+                // the secret their bodies get the same check (tests/api/dossiers.rs).
+                continue;
+            }
             operations += 1;
             let base = sample(&spec, schema);
             let mut paths = Vec::new();
@@ -131,9 +149,9 @@ async fn every_text_field_of_every_write_and_every_query_refuses_what_is_never_s
                     let mut body = base.clone();
                     *at(&mut body, field) = json!(value);
                     let resp = app
-                        .as_admin()
+                        .as_user(&everyone)
                         .send(
-                            method.parse::<Method>().unwrap(),
+                            method.to_uppercase().parse::<Method>().unwrap(),
                             &url,
                             Some(&body),
                             Some("*"),
@@ -143,6 +161,7 @@ async fn every_text_field_of_every_write_and_every_query_refuses_what_is_never_s
                         "{method} {path} {field} {:?}",
                         value.chars().take(12).collect::<String>()
                     );
+                    assert_eq!(resp.status(), 422, "{name}");
                     let p = assert_problem(resp, 422, "validation").await;
                     assert!(
                         error_fields(&p).contains(&format!("{field}:{code}")),

@@ -113,7 +113,7 @@ async fn investor_rules_are_each_named_and_nothing_is_stored() {
         ),
         (
             json!({"foreign_ownership_percent": 120}),
-            vec!["foreign_ownership_percent:invalid_value"],
+            vec!["foreign_ownership_percent:out_of_range"],
         ),
         (
             json!({"foreign_ownership_percent": 12.345}),

@@ -105,7 +105,7 @@ async fn lease_terms_must_fit_the_parcel_the_zone_and_the_project() {
         ),
         (
             lease_body(&parcel, 0.0, "2026-12-01", "2060-12-01"),
-            vec!["area_m2:invalid_value"],
+            vec!["area_m2:out_of_range"],
         ),
         (
             lease_body(&parcel, 100.0, "2026-12-01", "2072-01-01"),

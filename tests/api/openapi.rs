@@ -7,55 +7,187 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 
-fn committed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json")
+fn committed_path(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("openapi")
+        .join(file)
+}
+
+/// The two editions: committed file and generated text.
+fn editions() -> [(&'static str, String); 2] {
+    [
+        ("openapi.json", invest_registry::api::spec_json()),
+        ("openapi-3.1.json", invest_registry::api::spec_json_31()),
+    ]
 }
 
 #[test]
 fn the_committed_spec_matches_the_code() {
-    let generated = invest_registry::api::spec_json();
-    let path = committed_path();
-    if std::env::var("UPDATE_OPENAPI").is_ok() {
-        std::fs::write(&path, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if committed != generated {
-        let diff = similar::TextDiff::from_lines(&committed, &generated);
-        let shown: String = diff
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                "openapi/openapi.json (committed)",
-                "generated from the code",
-            )
-            .to_string()
-            .lines()
-            .take(120)
-            .collect::<Vec<_>>()
-            .join("\n");
-        panic!(
-            "openapi/openapi.json is stale. Regenerate it with\n    UPDATE_OPENAPI=1 cargo test --test api openapi\n\n{shown}"
-        );
+    for (file, generated) in editions() {
+        let path = committed_path(file);
+        if std::env::var("UPDATE_OPENAPI").is_ok() {
+            std::fs::write(&path, &generated).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != generated {
+            let diff = similar::TextDiff::from_lines(&committed, &generated);
+            let shown: String = diff
+                .unified_diff()
+                .context_radius(2)
+                .header(
+                    &format!("openapi/{file} (committed)"),
+                    "generated from the code",
+                )
+                .to_string()
+                .lines()
+                .take(120)
+                .collect::<Vec<_>>()
+                .join("\n");
+            panic!(
+                "openapi/{file} is stale. Regenerate it with\n    UPDATE_OPENAPI=1 cargo test --test api openapi\n\n{shown}"
+            );
+        }
     }
 }
 
 #[tokio::test]
 async fn the_served_spec_equals_the_committed_file() {
     let app = TestApp::spawn().await;
-    let committed: Value =
-        serde_json::from_str(&std::fs::read_to_string(committed_path()).unwrap()).unwrap();
-    let served: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    for (file, served_at) in [
+        ("openapi.json", "/api/v1/openapi"),
+        ("openapi-3.1.json", "/api/v1/openapi-3.1"),
+    ] {
+        let committed_text = std::fs::read_to_string(committed_path(file)).unwrap();
+        let committed: Value = serde_json::from_str(&committed_text).unwrap();
+        let served = app
+            .get(&format!("{served_at}.json"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            served, committed_text,
+            "the served spec differs from openapi/{file}"
+        );
+        let yaml = app
+            .get(&format!("{served_at}.yaml"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let served_yaml: Value = serde_yaml::from_str(&yaml).unwrap();
+        assert!(
+            served_yaml == committed,
+            "the served YAML spec differs from openapi/{file}"
+        );
+    }
+    // The documentation page shows the 3.1 edition, examples included.
+    let docs = app.get("/docs/").await.text().await.unwrap();
     assert!(
-        served == committed,
-        "the served spec differs from openapi/openapi.json"
+        docs.contains("\"openapi\": \"3.1.0\""),
+        "/docs shows the 3.1 edition"
     );
-    let yaml = app.get("/api/v1/openapi.yaml").await.text().await.unwrap();
-    let served_yaml: Value = serde_yaml::from_str(&yaml).unwrap();
     assert!(
-        served_yaml == committed,
-        "the served YAML spec differs from openapi/openapi.json"
+        docs.contains("Khu công nghiệp Nam Đông Hà"),
+        "/docs shows the examples"
     );
+}
+
+/// The 3.0 edition has no `allOf` wrapper and no sibling beside a `$ref` (generators take
+/// neither); the 3.1 edition keeps each such field's description beside its `$ref`.
+#[test]
+fn named_types_are_plain_references_in_30_and_described_references_in_31() {
+    let v30 = invest_registry::api::spec_json();
+    let v31: Value = serde_json::from_str(&invest_registry::api::spec_json_31()).unwrap();
+    // The one `allOf` left is how 3.0 writes a nullable object: over objects only.
+    let parsed: Value = serde_json::from_str(&v30).unwrap();
+    fn all_of_targets(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for part in m
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push(part["$ref"].as_str().unwrap_or("(inline)").to_owned());
+                }
+                m.values().for_each(|x| all_of_targets(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| all_of_targets(x, out)),
+            _ => {}
+        }
+    }
+    let mut targets = Vec::new();
+    all_of_targets(&parsed, &mut targets);
+    for target in targets {
+        let name = target.trim_start_matches("#/components/schemas/");
+        assert_eq!(
+            parsed["components"]["schemas"][name]["type"], "object",
+            "allOf over {target}, which is not an object"
+        );
+    }
+    fn refs_with_siblings(v: &Value, out: &mut usize) {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("$ref") && m.len() > 1 {
+                    *out += 1;
+                }
+                m.values().for_each(|x| refs_with_siblings(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs_with_siblings(x, out)),
+            _ => {}
+        }
+    }
+    let mut n30 = 0;
+    refs_with_siblings(&serde_json::from_str(&v30).unwrap(), &mut n30);
+    assert_eq!(n30, 0, "$ref with siblings in the 3.0 edition");
+    assert_eq!(
+        v31.pointer("/components/schemas/Zone/properties/kind/description"),
+        Some(&Value::from("Kind of zone."))
+    );
+    assert_eq!(
+        v31.pointer("/components/schemas/Zone/properties/kind/$ref"),
+        Some(&Value::from("#/components/schemas/ZoneKind"))
+    );
+}
+
+/// Every JSON request body publishes an example, and the example passes the very check the
+/// server applies to bodies, so "Try it out" in `/docs` works as shown.
+#[test]
+fn every_request_body_has_an_example_the_server_accepts() {
+    let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let mut problems = Vec::new();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let Some(content) = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for (media, body) in content {
+                let Some(name) = body["schema"]["$ref"]
+                    .as_str()
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                else {
+                    continue;
+                };
+                assert!(media.starts_with("application/json"), "{method} {path}");
+                match schemas[name].get("example") {
+                    None => problems.push(format!("{method} {path}: {name} has no example")),
+                    Some(example) => {
+                        if let Err(errors) = invest_registry::api::body::check(name, example) {
+                            problems.push(format!("{method} {path}: {name}: {errors:?}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 #[test]
@@ -103,8 +235,10 @@ fn every_operation_is_described_and_documents_its_errors() {
 fn every_field_is_described_and_registry_schemas_carry_complete_examples() {
     let spec: Value = serde_json::from_str(&invest_registry::api::spec_json()).unwrap();
     let schemas = spec["components"]["schemas"].as_object().unwrap();
+    // Field descriptions: in the 3.1 edition, where a field typed by a named schema keeps its own.
+    let v31: Value = serde_json::from_str(&invest_registry::api::spec_json_31()).unwrap();
     let mut undocumented = Vec::new();
-    for (name, schema) in schemas {
+    for (name, schema) in v31["components"]["schemas"].as_object().unwrap() {
         if let Some(props) = schema["properties"].as_object() {
             for (field, prop) in props {
                 if prop["description"].as_str().is_none_or(|d| d.is_empty()) {

@@ -87,11 +87,11 @@ async fn invalid_parcels_are_refused_with_the_field_named() {
     for (body, expected) in [
         (
             json!({"lot_code": "CN-01", "area_m2": -10, "land_use": "industrial"}),
-            vec!["area_m2:invalid_value"],
+            vec!["area_m2:out_of_range"],
         ),
         (
             json!({"lot_code": "CN-01", "area_m2": 0, "land_use": "industrial"}),
-            vec!["area_m2:invalid_value"],
+            vec!["area_m2:out_of_range"],
         ),
         (
             json!({"lot_code": "CN-01", "area_m2": 987540.01, "land_use": "industrial"}),
@@ -107,7 +107,7 @@ async fn invalid_parcels_are_refused_with_the_field_named() {
         ),
         (
             json!({"lot_code": "", "area_m2": 100, "land_use": "green"}),
-            vec!["lot_code:invalid_format"],
+            vec!["lot_code:blank"],
         ),
         (
             json!({"area_m2": 100}),

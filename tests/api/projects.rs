@@ -141,7 +141,7 @@ async fn capital_duration_and_references_are_checked_and_nothing_is_stored() {
         (json!({"name_vi": " "}), vec!["name_vi:blank"]),
         (
             json!({"total_capital_vnd": "nhiều"}),
-            vec!["total_capital_vnd:invalid_value"],
+            vec!["total_capital_vnd:invalid_type"],
         ),
         (
             json!({"zone_id": "01939a4e-0000-7000-8000-000000000000"}),
@@ -149,7 +149,7 @@ async fn capital_duration_and_references_are_checked_and_nothing_is_stored() {
         ),
         (
             json!({"milestones": [{"description": "Xong", "due_date": "2028-02-30"}]}),
-            vec!["milestones[0].due_date:invalid_value"],
+            vec!["milestones[0].due_date:invalid_format"],
         ),
     ];
     for (overrides, expected) in cases {

@@ -194,15 +194,15 @@ async fn invalid_fields_are_each_named_and_nothing_is_stored() {
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (
             json!({"total_area_m2": -5}),
-            vec!["total_area_m2:invalid_value"],
+            vec!["total_area_m2:out_of_range"],
         ),
         (
             json!({"total_area_m2": 0}),
-            vec!["total_area_m2:invalid_value"],
+            vec!["total_area_m2:out_of_range"],
         ),
         (
             json!({"total_area_m2": 1e12}),
-            vec!["total_area_m2:invalid_value"],
+            vec!["total_area_m2:out_of_range"],
         ),
         (
             json!({"total_area_m2": 12.345}),
@@ -210,12 +210,12 @@ async fn invalid_fields_are_each_named_and_nothing_is_stored() {
         ),
         (
             json!({"total_area_m2": "lots"}),
-            vec!["total_area_m2:invalid_value"],
+            vec!["total_area_m2:invalid_type"],
         ),
         (json!({"name": "   "}), vec!["name:blank"]),
-        (json!({"name": "x".repeat(256)}), vec!["name:length"]),
+        (json!({"name": "x".repeat(256)}), vec!["name:too_long"]),
         (json!({"kind": "castle"}), vec!["kind:invalid_value"]),
-        (json!({"status": 3}), vec!["status:invalid_value"]),
+        (json!({"status": 3}), vec!["status:invalid_type"]),
         (json!({"code": "KCN NDH"}), vec!["code:invalid_format"]),
         (
             json!({"figures_as_of": "2022-13"}),
@@ -223,7 +223,7 @@ async fn invalid_fields_are_each_named_and_nothing_is_stored() {
         ),
         (
             json!({"term_start": "2021-02-30"}),
-            vec!["term_start:invalid_value"],
+            vec!["term_start:invalid_format"],
         ),
         (
             json!({"term_start": "2071-03-19", "term_end": "2021-03-19"}),
@@ -274,7 +274,7 @@ async fn an_invalid_patch_is_refused_and_changes_nothing() {
     let path = format!("/api/v1/zones/{}", zone["id"].as_str().unwrap());
     let before = app.snapshot().await;
     for (body, expected) in [
-        (json!({"total_area_m2": -1}), "total_area_m2:invalid_value"),
+        (json!({"total_area_m2": -1}), "total_area_m2:out_of_range"),
         (json!({"name": null}), "name:required"),
         (
             json!({"total_area_m2": 1000}),

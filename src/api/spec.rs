@@ -1,0 +1,513 @@
+//! The published contract: poem-openapi's document, finished so that client generators and
+//! strict clients can trust it, in two editions.
+//!
+//! - **OpenAPI 3.0** (`openapi/openapi.json`, `/api/v1/openapi.json`): what most generators take.
+//!   A field whose type is a named schema is a plain `$ref` (poem-openapi writes
+//!   `allOf: [{$ref}, {description}]`, which generators cannot take for enums); since 3.0 ignores
+//!   anything beside a `$ref`, such a field's own description is in the 3.1 edition only (the
+//!   named schema keeps its description in both). A nullable field whose type is a named enum is
+//!   written inline with `null` among its values.
+//! - **OpenAPI 3.1** (`openapi/openapi-3.1.json`, `/api/v1/openapi-3.1.json`, shown at `/docs`):
+//!   the same contract in JSON Schema 2020-12, with every field's description beside its `$ref`.
+//!   The server validates request bodies against this edition's schemas
+//!   ([`super::body::Body`]), so what the spec says and what the server enforces are one thing.
+//!
+//! Both editions say `additionalProperties: false` on every request-only object (unknown fields
+//! are refused) and give 32-bit integers their bounds.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
+
+/// Which edition of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// OpenAPI 3.0.3.
+    V30,
+    /// OpenAPI 3.1.0.
+    V31,
+}
+
+/// The finished document of an edition, built once.
+pub fn document(edition: Edition) -> &'static Value {
+    static V30: OnceLock<Value> = OnceLock::new();
+    static V31: OnceLock<Value> = OnceLock::new();
+    let cell = match edition {
+        Edition::V30 => &V30,
+        Edition::V31 => &V31,
+    };
+    cell.get_or_init(|| {
+        let raw: Value =
+            serde_json::from_str(&super::service().spec()).expect("poem-openapi writes valid JSON");
+        finish(raw, edition)
+    })
+}
+
+/// The document as pretty JSON with a final newline, as committed under `openapi/`: members in
+/// poem-openapi's order (an object's fields as declared), members this module adds after them.
+pub fn pretty(edition: Edition) -> String {
+    let mut s =
+        serde_json::to_string_pretty(&ordered_document(edition)).expect("a JSON value serialises");
+    s.push('\n');
+    s
+}
+
+/// The document with its members in poem-openapi's order, for writing out.
+pub fn ordered_document(edition: Edition) -> Node {
+    let raw: Node =
+        serde_json::from_str(&super::service().spec()).expect("poem-openapi writes valid JSON");
+    ordered(document(edition), Some(&raw))
+}
+
+/// A JSON value whose objects keep their members' order.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Node {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(serde_json::Number),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Node>),
+    /// An object, in order.
+    Object(indexmap::IndexMap<String, Node>),
+}
+
+/// `value` with each object's members in the order of the same object in `order` (the raw
+/// document), members it does not have last.
+fn ordered(value: &Value, order: Option<&Node>) -> Node {
+    match value {
+        Value::Null => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Number(n) => Node::Number(n.clone()),
+        Value::String(s) => Node::String(s.clone()),
+        Value::Array(items) => {
+            let raw = match order {
+                Some(Node::Array(raw)) => Some(raw),
+                _ => None,
+            };
+            Node::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| ordered(v, raw.and_then(|r| r.get(i))))
+                    .collect(),
+            )
+        }
+        Value::Object(map) => {
+            let raw = match order {
+                Some(Node::Object(raw)) => Some(raw),
+                _ => None,
+            };
+            let mut out = indexmap::IndexMap::new();
+            if let Some(raw) = raw {
+                for key in raw.keys() {
+                    if let Some(v) = map.get(key) {
+                        out.insert(key.clone(), ordered(v, raw.get(key)));
+                    }
+                }
+            }
+            for (key, v) in map {
+                if !out.contains_key(key) {
+                    out.insert(key.clone(), ordered(v, None));
+                }
+            }
+            Node::Object(out)
+        }
+    }
+}
+
+/// Finishes poem-openapi's raw document for an edition.
+pub fn finish(mut doc: Value, edition: Edition) -> Value {
+    let request_only = request_only_schemas(&doc);
+    let patch_bodies = patch_bodies(&doc);
+    let enums = enum_schemas(&doc);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            if request_only.contains(name) && schema.get("type") == Some(&json!("object")) {
+                schema["additionalProperties"] = Value::Bool(false);
+                if !patch_bodies.contains(name) {
+                    optional_fields_take_null(schema);
+                }
+            }
+        }
+    }
+    rewrite(&mut doc, edition, &enums);
+    match edition {
+        Edition::V30 => {
+            doc["openapi"] = json!("3.0.3");
+            // `info.summary` is OpenAPI 3.1; 3.0 readers find it at the head of the description.
+            if let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut)
+                && let Some(Value::String(summary)) = info.remove("summary")
+            {
+                let description = info
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                info.insert(
+                    "description".into(),
+                    Value::String(format!("{summary}\n\n{description}")),
+                );
+            }
+        }
+        Edition::V31 => {
+            doc["openapi"] = json!("3.1.0");
+            if let Some(license) = doc
+                .pointer_mut("/info/license")
+                .and_then(Value::as_object_mut)
+            {
+                license.insert("identifier".into(), json!("Apache-2.0"));
+            }
+        }
+    }
+    doc
+}
+
+/// Named schemas reached from a request body and from no response: the request-only objects.
+fn request_only_schemas(doc: &Value) -> BTreeSet<String> {
+    let mut in_requests = BTreeSet::new();
+    let mut in_responses = BTreeSet::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for ops in paths.values().filter_map(Value::as_object) {
+            for op in ops.values() {
+                if let Some(body) = op.get("requestBody") {
+                    collect_refs(body, &mut in_requests);
+                }
+                if let Some(responses) = op.get("responses") {
+                    collect_refs(responses, &mut in_responses);
+                }
+            }
+        }
+    }
+    let schemas = doc.pointer("/components/schemas");
+    let close = |start: BTreeSet<String>| {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<String> = start.into_iter().collect();
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(schema) = schemas.and_then(|s| s.get(&name)) {
+                let mut next = BTreeSet::new();
+                collect_refs(schema, &mut next);
+                stack.extend(next);
+            }
+        }
+        seen
+    };
+    let requests = close(in_requests);
+    let responses = close(in_responses);
+    requests.difference(&responses).cloned().collect()
+}
+
+/// The schemas that are the whole body of a PATCH: there `null` clears a field, so only the
+/// fields that may be cleared say `nullable` ([`super::types::Clearable`]).
+fn patch_bodies(doc: &Value) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for ops in paths.values().filter_map(Value::as_object) {
+            if let Some(body) = ops.get("patch").and_then(|op| op.get("requestBody")) {
+                collect_refs(body, &mut names);
+            }
+        }
+    }
+    names
+}
+
+/// Elsewhere in a request, an optional field may be sent as `null`, which means the same as
+/// leaving it out (the server reads both as "no value"); the schema says so.
+fn optional_fields_take_null(schema: &mut Value) {
+    let required: BTreeSet<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, property) in properties.iter_mut() {
+        if required.contains(name) {
+            continue;
+        }
+        let Some(map) = property.as_object_mut() else {
+            continue;
+        };
+        if let Some(reference) = map.remove("$ref") {
+            // A bare reference: wrap it the way poem-openapi wraps a described one.
+            map.insert("allOf".into(), json!([{ "$ref": reference }]));
+        }
+        map.insert("nullable".into(), Value::Bool(true));
+    }
+}
+
+fn collect_refs(value: &Value, into: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                into.insert(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, into)),
+        _ => {}
+    }
+}
+
+/// The named string enums: name -> (values, description).
+fn enum_schemas(doc: &Value) -> std::collections::BTreeMap<String, (Vec<Value>, Option<Value>)> {
+    doc.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| {
+            schemas
+                .iter()
+                .filter_map(|(name, s)| {
+                    let values = s.get("enum")?.as_array()?.clone();
+                    Some((name.clone(), (values, s.get("description").cloned())))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+type Enums = std::collections::BTreeMap<String, (Vec<Value>, Option<Value>)>;
+
+/// Rewrites every schema object in the document, depth first.
+fn rewrite(value: &mut Value, edition: Edition, enums: &Enums) {
+    match value {
+        Value::Object(map) => {
+            for v in map.values_mut() {
+                rewrite(v, edition, enums);
+            }
+            rewrite_schema(map, edition, enums);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, edition, enums)),
+        _ => {}
+    }
+}
+
+fn single_ref(map: &Map<String, Value>) -> Option<String> {
+    let all_of = map.get("allOf")?.as_array()?;
+    let reference = all_of.first()?.get("$ref")?.as_str()?.to_owned();
+    // The rest of poem-openapi's wrapper only repeats the description.
+    let rest_is_description = all_of[1..].iter().all(|part| {
+        part.as_object()
+            .is_some_and(|o| o.keys().all(|k| k == "description"))
+    });
+    rest_is_description.then_some(reference)
+}
+
+fn rewrite_schema(map: &mut Map<String, Value>, edition: Edition, enums: &Enums) {
+    // A field typed by a named schema: `allOf: [{$ref}, {description}]`.
+    if let Some(reference) = single_ref(map) {
+        let nullable = map.get("nullable") == Some(&Value::Bool(true));
+        let description = map.get("description").cloned();
+        map.clear();
+        let name = reference.trim_start_matches("#/components/schemas/");
+        match (edition, nullable) {
+            (Edition::V30, false) => {
+                map.insert("$ref".into(), Value::String(reference));
+            }
+            (Edition::V30, true) => match enums.get(name) {
+                // A nullable enum: inline, with null among its values (OpenAPI 3.0.3).
+                Some((values, _)) => {
+                    let mut values = values.clone();
+                    values.push(Value::Null);
+                    map.insert("type".into(), json!("string"));
+                    map.insert("enum".into(), Value::Array(values));
+                    map.insert("nullable".into(), Value::Bool(true));
+                    if let Some(d) = description {
+                        map.insert("description".into(), d);
+                    }
+                }
+                None => {
+                    map.insert("allOf".into(), json!([{ "$ref": reference }]));
+                    map.insert("nullable".into(), Value::Bool(true));
+                    if let Some(d) = description {
+                        map.insert("description".into(), d);
+                    }
+                }
+            },
+            (Edition::V31, false) => {
+                map.insert("$ref".into(), Value::String(reference));
+                if let Some(d) = description {
+                    map.insert("description".into(), d);
+                }
+            }
+            (Edition::V31, true) => {
+                map.insert(
+                    "anyOf".into(),
+                    json!([{ "$ref": reference }, { "type": "null" }]),
+                );
+                if let Some(d) = description {
+                    map.insert("description".into(), d);
+                }
+            }
+        }
+        return;
+    }
+    // 32-bit integers get their bounds, so a client learns them and the server's check is the
+    // schema's.
+    if map.get("type") == Some(&json!("integer")) && map.get("format") == Some(&json!("int32")) {
+        map.entry("minimum").or_insert(json!(i32::MIN));
+        map.entry("maximum").or_insert(json!(i32::MAX));
+    }
+    if edition == Edition::V31 {
+        to_31(map);
+    }
+}
+
+/// The JSON Schema 2020-12 spelling of what OpenAPI 3.0 writes its own way.
+fn to_31(map: &mut Map<String, Value>) {
+    if map.remove("nullable") == Some(Value::Bool(true)) {
+        if let Some(ty) = map.get("type").cloned() {
+            map.insert("type".into(), json!([ty, "null"]));
+        }
+        if let Some(Value::Array(values)) = map.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        match map.get(flag) {
+            Some(Value::Bool(true)) => {
+                if let Some(limit) = map.remove(bound) {
+                    map.insert(flag.into(), limit);
+                }
+            }
+            Some(Value::Bool(false)) => {
+                map.remove(flag);
+            }
+            _ => {}
+        }
+    }
+    // A schema's `example` is `examples: [...]` in JSON Schema; media-type and parameter
+    // examples (which are not schemas) keep OpenAPI's spelling.
+    if map.contains_key("type")
+        && let Some(example) = map.remove("example")
+    {
+        map.insert("examples".into(), json!([example]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_described_enum_field_becomes_a_plain_reference_in_30_and_keeps_its_description_in_31() {
+        let raw = json!({
+            "paths": {},
+            "components": {"schemas": {
+                "Kind": {"type": "string", "enum": ["a", "b"]},
+                "Thing": {"type": "object", "properties": {
+                    "kind": {"description": "Its kind.", "allOf": [
+                        {"$ref": "#/components/schemas/Kind"}, {"description": "Its kind."}
+                    ]}
+                }}
+            }}
+        });
+        let v30 = finish(raw.clone(), Edition::V30);
+        assert_eq!(
+            v30.pointer("/components/schemas/Thing/properties/kind"),
+            Some(&json!({"$ref": "#/components/schemas/Kind"}))
+        );
+        let v31 = finish(raw, Edition::V31);
+        assert_eq!(
+            v31.pointer("/components/schemas/Thing/properties/kind"),
+            Some(&json!({"$ref": "#/components/schemas/Kind", "description": "Its kind."}))
+        );
+    }
+
+    #[test]
+    fn a_nullable_enum_is_inline_in_30_and_any_of_in_31() {
+        let raw = json!({
+            "paths": {},
+            "components": {"schemas": {
+                "Kind": {"type": "string", "enum": ["a", "b"]},
+                "Patch": {"type": "object", "properties": {
+                    "kind": {"nullable": true, "description": "New kind, or null.",
+                             "allOf": [{"$ref": "#/components/schemas/Kind"}]},
+                    "note": {"type": "string", "nullable": true}
+                }}
+            }}
+        });
+        let v30 = finish(raw.clone(), Edition::V30);
+        assert_eq!(
+            v30.pointer("/components/schemas/Patch/properties/kind"),
+            Some(
+                &json!({"type": "string", "enum": ["a", "b", null], "nullable": true,
+                         "description": "New kind, or null."})
+            )
+        );
+        let v31 = finish(raw, Edition::V31);
+        assert_eq!(
+            v31.pointer("/components/schemas/Patch/properties/kind/anyOf"),
+            Some(&json!([{"$ref": "#/components/schemas/Kind"}, {"type": "null"}]))
+        );
+        assert_eq!(
+            v31.pointer("/components/schemas/Patch/properties/note"),
+            Some(&json!({"type": ["string", "null"]}))
+        );
+    }
+
+    #[test]
+    fn request_only_objects_refuse_unknown_fields_and_shared_ones_do_not() {
+        let raw = json!({
+            "paths": {"/x": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}},
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}
+            }}},
+            "components": {"schemas": {
+                "In": {"type": "object", "properties": {"part": {"$ref": "#/components/schemas/Part"}}},
+                "Out": {"type": "object", "properties": {"part": {"$ref": "#/components/schemas/Part"}}},
+                "Part": {"type": "object", "properties": {}}
+            }}
+        });
+        let doc = finish(raw, Edition::V30);
+        assert_eq!(
+            doc.pointer("/components/schemas/In/additionalProperties"),
+            Some(&json!(false))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Out/additionalProperties"),
+            None
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Part/additionalProperties"),
+            None
+        );
+    }
+
+    #[test]
+    fn exclusive_bounds_and_examples_take_their_2020_12_spelling() {
+        let raw = json!({"paths": {}, "components": {"schemas": {"Area": {
+            "type": "number", "minimum": 0.0, "exclusiveMinimum": true, "example": 5
+        }}}});
+        let v31 = finish(raw, Edition::V31);
+        assert_eq!(
+            v31.pointer("/components/schemas/Area"),
+            Some(&json!({"type": "number", "exclusiveMinimum": 0.0, "examples": [5]}))
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    ApiResponse, Object, OpenApi, Union,
     param::{Header, Path, Query},
     payload::{Binary, Json},
 };
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
+    content::CertificateContentView,
     problem::{ReadError, problem_responses},
     resource::{ListPage, Listing, PageSize, listed},
     security::{AnyStaff, Approvers, Authorized, Drafters, ReaderAuth},
@@ -31,68 +32,117 @@ use crate::{
 #[derive(Default)]
 pub struct CertificatesApi;
 
-/// A certificate version.
+/// A certificate version: a draft (`kind` `draft`, also once rejected), or an issued version
+/// (`kind` `issued`: in force, suspended, revoked or replaced), which has its number, dates,
+/// signature, signed PDF and QR seal.
+#[derive(Union, Debug)]
+#[oai(rename = "Certificate", discriminator_name = "kind", one_of)]
+pub enum CertificateView {
+    /// A draft.
+    #[oai(mapping = "draft")]
+    Draft(DraftCertificateView),
+    /// An issued version.
+    #[oai(mapping = "issued")]
+    Issued(IssuedCertificateView),
+}
+
+/// A draft of the next certificate version, not signed: what it would state, for review.
 #[derive(Object, Debug)]
-#[oai(rename = "Certificate", skip_serializing_if_is_none)]
-pub struct CertificateView {
+#[oai(rename = "DraftCertificate", skip_serializing_if_is_none)]
+pub struct DraftCertificateView {
     /// Identifier.
     id: Uuid,
     /// The project.
     project_id: Uuid,
     /// The project code, 10 digits.
     project_code: String,
-    /// Issued version: 0 = first issue ("Chứng nhận lần đầu"), N = N-th change ("Chứng nhận
-    /// thay đổi lần thứ N"). Absent for drafts.
-    version: Option<i32>,
+    /// "Bản nháp (draft)".
+    version_label: String,
+    /// `draft`, or `rejected` once an approver refused it.
+    status: CertificateStatus,
+    /// Date of the first issue, when this drafts a change.
+    first_issued_on: Option<Date>,
+    /// Template the certificate is rendered with, e.g. `irc-2021`.
+    template: String,
+    /// True when it would be signed with a generated development key (no legal value).
+    development_key: bool,
+    /// The officer who drafted it.
+    drafted_by: Option<Uuid>,
+    /// The one-stop dossier it answers; issuing it approves the dossier.
+    dossier_id: Option<Uuid>,
+    /// Why it was rejected.
+    status_reason: Option<String>,
+    /// When it was rejected.
+    status_changed_at: Option<DateTime<Utc>>,
+    /// What it would state: every fact to be printed (Law on Investment 2020, Art. 40).
+    content: CertificateContentView,
+    /// When drafted.
+    created_at: DateTime<Utc>,
+}
+
+/// An issued certificate version, signed: its PDF and QR seal exist and are checked at
+/// `/api/v1/verify`.
+#[derive(Object, Debug)]
+#[oai(rename = "IssuedCertificate", skip_serializing_if_is_none)]
+pub struct IssuedCertificateView {
+    /// Identifier.
+    id: Uuid,
+    /// The project.
+    project_id: Uuid,
+    /// The project code, 10 digits.
+    project_code: String,
+    /// 0 = first issue ("Chứng nhận lần đầu"), N = N-th change ("Chứng nhận thay đổi lần thứ
+    /// N").
+    version: i32,
     /// The line printed under the title, e.g. "Chứng nhận thay đổi lần thứ 1".
     version_label: String,
-    /// Status.
+    /// `issued` (in force), `suspended`, `revoked` or `superseded` (replaced by a later version).
     status: CertificateStatus,
     /// Date this version was issued (Vietnamese calendar).
-    issued_on: Option<Date>,
+    issued_on: Date,
     /// Date of the first issue.
-    first_issued_on: Option<Date>,
+    first_issued_on: Date,
     /// When it was signed.
-    signed_at: Option<DateTime<Utc>>,
+    signed_at: DateTime<Utc>,
     /// Who signed it.
-    signer_name: Option<String>,
+    signer_name: String,
     /// Template the certificate is rendered with, e.g. `irc-2021`.
     template: String,
     /// Id of the signing key (see `/api/v1/trust/keys`).
-    key_id: Option<String>,
+    key_id: String,
     /// Status of the signing key now; `compromised` means this certificate's signatures must
     /// not be trusted.
     key_status: Option<KeyStatus>,
     /// True when signed with a generated development key (no legal value).
     development_key: bool,
     /// SHA-256 of the frozen content, hex (the QR seal carries its first 16 bytes).
-    content_digest: Option<String>,
+    content_digest: String,
     /// SHA-256 of the signed PDF, hex.
-    pdf_sha256: Option<String>,
+    pdf_sha256: String,
     /// Size of the signed PDF in bytes.
-    pdf_size: Option<i32>,
+    pdf_size: i32,
     /// Pages of the PDF.
-    pages: Option<i32>,
+    pages: i32,
     /// The QR seal: upper-case Base32.
-    seal: Option<String>,
+    seal: String,
     /// The URL the QR code opens.
-    verification_url: Option<String>,
+    verification_url: String,
     /// The officer who drafted it.
     drafted_by: Option<Uuid>,
     /// The approver who issued it.
     approved_by: Option<Uuid>,
     /// The version that replaced this one.
     superseded_by: Option<Uuid>,
-    /// Reason of the last status change (rejection, suspension, revocation).
+    /// Reason of the last status change (suspension, revocation).
     status_reason: Option<String>,
-    /// The one-stop dossier it answers; issuing it approves the dossier.
+    /// The one-stop dossier it answers.
     dossier_id: Option<Uuid>,
     /// Date the last status change took effect (e.g. the revocation date).
     status_effective_on: Option<Date>,
     /// When the status last changed.
     status_changed_at: Option<DateTime<Utc>>,
-    /// The frozen content: every fact printed (Law on Investment 2020, Art. 40), as JSON.
-    content: serde_json::Value,
+    /// Every fact printed (Law on Investment 2020, Art. 40), frozen at issue.
+    content: CertificateContentView,
     /// When drafted.
     created_at: DateTime<Utc>,
 }
@@ -117,7 +167,7 @@ fn label(c: &Certificate) -> String {
 /// One certificate's view.
 async fn view(state: &AppState, c: Certificate) -> Result<CertificateView, ServiceError> {
     let keys = service::keys::statuses(&state.db).await?;
-    Ok(view_with(state, c, &keys))
+    view_with(state, c, &keys)
 }
 
 /// A certificate's view, with the statuses of the signing keys read once for a whole page.
@@ -125,30 +175,81 @@ fn view_with(
     state: &AppState,
     c: Certificate,
     keys: &std::collections::HashMap<String, KeyStatus>,
-) -> CertificateView {
-    let key_status = c.key_id.as_ref().and_then(|k| keys.get(k).copied());
-    CertificateView {
-        version_label: label(&c),
-        verification_url: c.seal.as_ref().map(|s| state.issuer.verification_url(s)),
-        content: serde_json::to_value(&c.content).unwrap_or_default(),
-        development_key: c.content.development_key,
-        template: c.content.template.clone(),
+) -> Result<CertificateView, ServiceError> {
+    let version_label = label(&c);
+    let development_key = c.content.development_key;
+    let template = c.content.template.clone();
+    let Some(version) = c.version_no else {
+        return Ok(CertificateView::Draft(DraftCertificateView {
+            version_label,
+            development_key,
+            template,
+            id: c.id,
+            project_id: c.project_id,
+            project_code: c.project_code,
+            status: c.status,
+            first_issued_on: c.first_issued_on.map(Date),
+            drafted_by: c.drafted_by,
+            dossier_id: c.dossier_id,
+            status_reason: c.status_reason,
+            status_changed_at: c.status_changed_at,
+            content: c.content.into(),
+            created_at: c.created_at,
+        }));
+    };
+    // Issuing writes every one of these in the same transaction; a row without them is damaged.
+    let damaged = || {
+        ServiceError::Unexpected(
+            format!("issued certificate {} lacks its signature facts", c.id).into(),
+        )
+    };
+    let (
+        Some(issued_on),
+        Some(first_issued_on),
+        Some(signed_at),
+        Some(signer_name),
+        Some(key_id),
+        Some(content_digest),
+        Some(pdf_sha256),
+        Some(pdf_size),
+        Some(pages),
+        Some(seal),
+    ) = (
+        c.issued_on,
+        c.first_issued_on,
+        c.signed_at,
+        c.signer_name.clone(),
+        c.key_id.clone(),
+        c.content_digest.clone(),
+        c.pdf_sha256.clone(),
+        c.pdf_size,
+        c.pages,
+        c.seal.clone(),
+    )
+    else {
+        return Err(damaged());
+    };
+    Ok(CertificateView::Issued(IssuedCertificateView {
+        key_status: keys.get(&key_id).copied(),
+        verification_url: state.issuer.verification_url(&seal),
+        version_label,
+        development_key,
+        template,
         id: c.id,
         project_id: c.project_id,
         project_code: c.project_code,
-        version: c.version_no,
+        version,
         status: c.status,
-        issued_on: c.issued_on.map(Date),
-        first_issued_on: c.first_issued_on.map(Date),
-        signed_at: c.signed_at,
-        signer_name: c.signer_name,
-        key_id: c.key_id,
-        key_status,
-        content_digest: c.content_digest,
-        pdf_sha256: c.pdf_sha256,
-        pdf_size: c.pdf_size,
-        pages: c.pages,
-        seal: c.seal,
+        issued_on: Date(issued_on),
+        first_issued_on: Date(first_issued_on),
+        signed_at,
+        signer_name,
+        key_id,
+        content_digest,
+        pdf_sha256,
+        pdf_size,
+        pages,
+        seal,
         drafted_by: c.drafted_by,
         approved_by: c.approved_by,
         superseded_by: c.superseded_by,
@@ -156,8 +257,9 @@ fn view_with(
         dossier_id: c.dossier_id,
         status_effective_on: c.status_effective_on.map(Date),
         status_changed_at: c.status_changed_at,
+        content: c.content.into(),
         created_at: c.created_at,
-    }
+    }))
 }
 
 /// What an officer sends to draft the next version.
@@ -412,7 +514,12 @@ impl CertificatesApi {
         )
         .await?;
         let keys = service::keys::statuses(&state.db).await?;
-        Ok(Listing(ListPage::of(page, |c| view_with(&state, c, &keys))))
+        let items = page
+            .items
+            .into_iter()
+            .map(|c| view_with(&state, c, &keys))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Listing(ListPage::with_items(items, page.next_after)))
     }
 
     /// Get a certificate

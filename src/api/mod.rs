@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod certificates;
+pub mod content;
 pub mod docs;
 pub mod dossiers;
 pub mod health;

@@ -124,6 +124,7 @@ fn ordered(value: &Value, order: Option<&Node>) -> Node {
 
 /// Finishes poem-openapi's raw document for an edition.
 pub fn finish(mut doc: Value, edition: Edition) -> Value {
+    fold_union_wrappers(&mut doc);
     let request_only = request_only_schemas(&doc);
     let patch_bodies = patch_bodies(&doc);
     let enums = enum_schemas(&doc);
@@ -169,6 +170,97 @@ pub fn finish(mut doc: Value, edition: Edition) -> Value {
         }
     }
     doc
+}
+
+/// poem-openapi writes each member of a discriminated union as a wrapper schema
+/// (`Union_Member`: `allOf` of the discriminator property and the member's `$ref`), so generators
+/// make two models of every member. The discriminator property goes into the member's own schema
+/// and the union points at it; the wrappers go.
+fn fold_union_wrappers(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let unions: Vec<String> = schemas
+        .iter()
+        .filter(|(_, s)| s.get("discriminator").is_some() && s.get("oneOf").is_some())
+        .map(|(name, _)| name.clone())
+        .collect();
+    for union in unions {
+        let members: Vec<String> = schemas[&union]["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["$ref"].as_str().map(str::to_owned))
+            .collect();
+        for wrapper_ref in members {
+            let wrapper_name = wrapper_ref
+                .trim_start_matches("#/components/schemas/")
+                .to_owned();
+            let Some(parts) = schemas
+                .get(&wrapper_name)
+                .and_then(|w| w["allOf"].as_array())
+                .cloned()
+            else {
+                continue;
+            };
+            let (Some(tag), Some(target_ref)) = (
+                parts
+                    .iter()
+                    .find(|p| p.get("properties").is_some())
+                    .cloned(),
+                parts
+                    .iter()
+                    .find_map(|p| p["$ref"].as_str().map(str::to_owned)),
+            ) else {
+                continue;
+            };
+            let target_name = target_ref.trim_start_matches("#/components/schemas/");
+            let Some(target) = schemas.get_mut(target_name) else {
+                continue;
+            };
+            if let (Some(props), Some(tag_props)) = (
+                target.get_mut("properties").and_then(Value::as_object_mut),
+                tag["properties"].as_object(),
+            ) {
+                for (k, v) in tag_props {
+                    let mut v = v.clone();
+                    if let Some(m) = v.as_object_mut() {
+                        m.entry("description").or_insert(json!(
+                            "Which member of the union this is (the discriminator)."
+                        ));
+                    }
+                    props.insert(k.clone(), v);
+                }
+            }
+            if let Some(required) = target.get_mut("required").and_then(Value::as_array_mut) {
+                for k in tag["required"].as_array().into_iter().flatten() {
+                    if !required.contains(k) {
+                        required.insert(0, k.clone());
+                    }
+                }
+            }
+            schemas.remove(&wrapper_name);
+            let union_schema = &mut schemas[&union];
+            for m in union_schema["oneOf"].as_array_mut().into_iter().flatten() {
+                if m["$ref"] == json!(wrapper_ref) {
+                    m["$ref"] = json!(target_ref);
+                }
+            }
+            if let Some(mapping) = union_schema
+                .pointer_mut("/discriminator/mapping")
+                .and_then(Value::as_object_mut)
+            {
+                for v in mapping.values_mut() {
+                    if *v == json!(wrapper_ref) {
+                        *v = json!(target_ref);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Named schemas reached from a request body and from no response: the request-only objects.

@@ -70,6 +70,10 @@ async fn a_full_flow_yields_a_signed_pdf_that_validators_accept_and_whose_qr_ope
     // The officer drafts; the draft is not in force and has no version number yet.
     let d = json_of(draft(&app, pid).await, StatusCode::CREATED).await;
     assert_eq!(d["status"], "draft");
+    assert_eq!(
+        d["kind"], "draft",
+        "drafts and issued versions are told apart by `kind`"
+    );
     assert!(d.get("version").is_none());
     assert!(d.get("seal").is_none());
     assert_eq!(d["content"]["project_code"], project["project_code"]);
@@ -90,7 +94,11 @@ async fn a_full_flow_yields_a_signed_pdf_that_validators_accept_and_whose_qr_ope
     // A different person approves: version 0, in force, project registered.
     let c = json_of(approve(&app, &approver, did).await, StatusCode::OK).await;
     assert_eq!(c["status"], "in_force");
+    assert_eq!(c["kind"], "issued");
     assert_eq!(c["version"], 0);
+    // The content is typed: the investors, the project's capital and the signer, as printed.
+    assert_eq!(c["content"]["signer"]["full_name"], "Trần Văn Phúc");
+    assert!(c["content"]["project"]["capital"]["total_vnd"].is_i64());
     assert_eq!(c["version_label"], "Chứng nhận lần đầu");
     assert_eq!(c["signer_name"], "Trần Văn Phúc");
     assert_eq!(c["first_issued_on"], c["issued_on"]);
@@ -1087,7 +1095,8 @@ async fn a_bilingual_certificate_prints_english_after_the_vietnamese() {
         StatusCode::CREATED,
     )
     .await;
-    assert!(d["content"].get("bilingual").is_none(), "{}", d["content"]);
+    assert_eq!(d["content"]["bilingual"], false, "{}", d["content"]);
+    assert_eq!(d["kind"], "draft");
 }
 
 #[tokio::test]

@@ -37,6 +37,10 @@ pub struct CertificatesApi;
 /// signature, signed PDF and QR seal.
 #[derive(Union, Debug)]
 #[oai(rename = "Certificate", discriminator_name = "kind", one_of)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a response value, built once per certificate and written out at once"
+)]
 pub enum CertificateView {
     /// A draft.
     #[oai(mapping = "draft")]

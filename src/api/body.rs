@@ -349,3 +349,83 @@ fn walk_text(value: &Value, path: String, out: &mut Vec<FieldViolation>) {
         _ => {}
     }
 }
+
+/// A JSON part of a `multipart/form-data` body, checked like a JSON body: what breaks the schema
+/// (or is not JSON) is kept as the field violations, named under the part, for the operation to
+/// answer 422 with the rest of the form's faults.
+#[derive(Debug)]
+pub struct JsonPart<T>(pub Result<T, Vec<FieldViolation>>);
+
+impl<T: Type> Type for JsonPart<T> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = T::RawValueType;
+    type RawElementValueType = T::RawElementValueType;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        T::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        self.0.as_ref().ok().and_then(Type::as_raw_value)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        match &self.0 {
+            Ok(v) => v.raw_element_iter(),
+            Err(_) => Box::new(std::iter::empty()),
+        }
+    }
+}
+
+impl<T: ParseFromJSON> poem_openapi::types::ParseFromMultipartField for JsonPart<T> {
+    async fn parse_from_multipart(
+        field: Option<poem::web::Field>,
+    ) -> poem_openapi::types::ParseResult<Self> {
+        let Some(field) = field else {
+            return Err(poem_openapi::types::ParseError::expected_input());
+        };
+        let name = field.name().unwrap_or("body").to_owned();
+        let data = field
+            .bytes()
+            .await
+            .map_err(poem_openapi::types::ParseError::custom)?;
+        let under = |mut v: FieldViolation| {
+            v.field = if v.field == "body" {
+                name.clone()
+            } else {
+                format!("{name}.{}", v.field)
+            };
+            v
+        };
+        let value = match serde_json::from_slice::<Value>(&data) {
+            Ok(value) => value,
+            Err(e) => {
+                return Ok(Self(Err(vec![FieldViolation::new(
+                    name.clone(),
+                    "invalid_type",
+                    format!("must be JSON: {e}"),
+                )])));
+            }
+        };
+        if let Err(errors) = check(&T::name(), &value) {
+            return Ok(Self(Err(errors.into_iter().map(under).collect())));
+        }
+        Ok(Self(T::parse_from_json(Some(value)).map_err(|e| {
+            vec![FieldViolation::new(
+                name.clone(),
+                "invalid_value",
+                e.into_message(),
+            )]
+        })))
+    }
+}

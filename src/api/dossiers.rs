@@ -10,7 +10,7 @@ use poem_openapi::{
     ApiResponse, Enum, Multipart, Object, OpenApi,
     param::{Header, Path, Query},
     payload::{Binary, Json},
-    types::multipart::{JsonField, Upload},
+    types::multipart::Upload,
 };
 use uuid::Uuid;
 
@@ -548,9 +548,10 @@ pub struct SubmissionData {
 /// An online submission: the dossier as JSON and its files. Every required document of the
 /// procedure's checklist must come as a file (PDF, PNG or JPEG, checked by content).
 #[derive(Multipart, Debug)]
+#[oai(deny_unknown_fields)]
 pub struct SubmissionForm {
     /// The dossier (`DossierSubmissionData`), as JSON.
-    submission: JsonField<SubmissionData>,
+    submission: super::body::JsonPart<SubmissionData>,
     /// The files, one part each.
     files: Vec<Upload>,
     /// The checklist document code of each file, in the order of `files`.
@@ -560,6 +561,7 @@ pub struct SubmissionForm {
 
 /// One file to attach.
 #[derive(Multipart, Debug)]
+#[oai(deny_unknown_fields)]
 pub struct FileForm {
     /// The file: a PDF, PNG or JPEG (checked by content, not by name).
     file: Upload,
@@ -809,6 +811,7 @@ fn public_view(t: Tracked) -> PublicDossierView {
 )]
 pub struct RatingBody {
     /// 5 Rất hài lòng, 4 Hài lòng, 3 Bình thường, 2 Không hài lòng, 1 Rất không hài lòng.
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
     score: Lenient<u8>,
     /// Optional comment.
     comment: Option<String>,
@@ -1408,6 +1411,7 @@ impl DossiersApi {
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(pattern = r"^[A-Za-z0-9_-]*$", max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<Listing<DossierView>, DossierListError> {
         let after = ListPage::<DossierView>::after(cursor.0.as_deref())?;
@@ -1730,7 +1734,7 @@ impl DossiersApi {
         state: Data<&AppState>,
         form: SubmissionForm,
     ) -> Result<Submitted, SubmitError> {
-        let data = form.submission.0;
+        let data = form.submission.0.map_err(ServiceError::Validation)?;
         let mut v = Violations::default();
         let Some(new) = new_dossier(data.procedure_code, data.applicant, data.subject, &mut v)
         else {
@@ -1765,6 +1769,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         /// Receipt code, e.g. `BQLKKT-260213-0007`.
+        #[oai(validator(pattern = r"^[A-Z0-9._]{1,16}-[0-9]{6}-[0-9]{4,9}$"))]
         receipt_code: Path<String>,
         /// The tracking secret, for the holder's view.
         #[oai(name = "Tracking-Secret")]
@@ -1784,6 +1789,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         /// Receipt code.
+        #[oai(validator(pattern = r"^[A-Z0-9._]{1,16}-[0-9]{6}-[0-9]{4,9}$"))]
         receipt_code: Path<String>,
         /// The tracking secret.
         #[oai(name = "Tracking-Secret")]
@@ -1814,6 +1820,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         /// Receipt code.
+        #[oai(validator(pattern = r"^[A-Z0-9._]{1,16}-[0-9]{6}-[0-9]{4,9}$"))]
         receipt_code: Path<String>,
         /// The tracking secret.
         #[oai(name = "Tracking-Secret")]
@@ -1840,6 +1847,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         /// Receipt code.
+        #[oai(validator(pattern = r"^[A-Z0-9._]{1,16}-[0-9]{6}-[0-9]{4,9}$"))]
         receipt_code: Path<String>,
         /// The tracking secret.
         #[oai(name = "Tracking-Secret")]
@@ -1885,6 +1893,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         /// Receipt code.
+        #[oai(validator(pattern = r"^[A-Z0-9._]{1,16}-[0-9]{6}-[0-9]{4,9}$"))]
         receipt_code: Path<String>,
         /// The tracking secret.
         #[oai(name = "Tracking-Secret")]
@@ -1916,6 +1925,7 @@ impl DossiersApi {
         &self,
         state: Data<&AppState>,
         /// Receipt code.
+        #[oai(validator(pattern = r"^[A-Z0-9._]{1,16}-[0-9]{6}-[0-9]{4,9}$"))]
         receipt_code: Path<String>,
         /// File id.
         attachment_id: Path<Lenient<Uuid>>,

@@ -484,6 +484,7 @@ impl InvestorsApi {
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(pattern = r"^[A-Za-z0-9_-]*$", max_length = 200))]
         cursor: Query<Option<String>>,
         /// Words of the name, with or without diacritics.
         #[oai(validator(max_length = 200))]

@@ -97,8 +97,11 @@ impl<E> Edge<E> {
             .split('/')
             .map(str::to_owned)
             .collect();
+        // A literal path is its own resource: `/verify/pdf` is not also `/verify/{seal}`.
+        let literal = self.operations.iter().any(|op| op.template == segments);
         self.operations.iter().filter(move |op| {
-            op.template.len() == segments.len()
+            (!literal || op.template == segments)
+                && op.template.len() == segments.len()
                 && op
                     .template
                     .iter()

@@ -110,7 +110,7 @@ pub fn spec_json_31() -> String {
 
 /// The pattern of an `If-Match` value: `*`, or ETags in quotes (weak ones with `W/`), separated
 /// by commas. The spec publishes it; [`parse_if_match`] accepts exactly it.
-pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^",\s]*"(\s*,\s*(W/)?"[^",\s]*")*)$"#;
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-+\--~]*"( *, *(W/)?"[!#-+\--~]*")*)$"#;
 
 /// Parses `If-Match`: `*`, or one or more strong ETags (`"3"`); weak tags never match updates.
 pub fn parse_if_match(value: Option<&str>) -> Result<Precondition, ServiceError> {
@@ -134,7 +134,10 @@ pub fn parse_if_match(value: Option<&str>) -> Result<Precondition, ServiceError>
         let inner = tag
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
-            .filter(|t| !t.contains(|c: char| c == '"' || c.is_whitespace()))
+            .filter(|t| {
+                t.bytes()
+                    .all(|b| b == b'!' || ((0x23..=0x7e).contains(&b) && b != b','))
+            })
             .ok_or_else(bad)?;
         if !weak && let Ok(v) = inner.parse::<i32>() {
             versions.push(v);

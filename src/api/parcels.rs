@@ -232,6 +232,7 @@ impl ParcelsApi {
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(pattern = r"^[A-Za-z0-9_-]*$", max_length = 200))]
         cursor: Query<Option<String>>,
         /// Only parcels with this land use.
         land_use: Query<Option<LandUse>>,

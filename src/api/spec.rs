@@ -6,7 +6,7 @@
 //!   `allOf: [{$ref}, {description}]`, which generators cannot take for enums); since 3.0 ignores
 //!   anything beside a `$ref`, such a field's own description is in the 3.1 edition only (the
 //!   named schema keeps its description in both). A nullable field whose type is a named enum is
-//!   written inline with `null` among its values.
+//!   `nullable` with `oneOf` that one schema.
 //! - **OpenAPI 3.1** (`openapi/openapi-3.1.json`, `/api/v1/openapi-3.1.json`, shown at `/docs`):
 //!   the same contract in JSON Schema 2020-12, with every field's description beside its `$ref`.
 //!   The server validates request bodies against this edition's schemas
@@ -19,6 +19,13 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
+
+use crate::domain::text::MAX_TEXT_CHARS;
+
+/// Text without the characters the service never stores (`domain::text::forbidden_char`):
+/// control characters other than tab and line breaks, bidirectional formatting and invisible
+/// characters. Every free-text field and parameter carries it.
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B\\u200D-\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069\\uFEFF]*$";
 
 /// Which edition of the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +132,7 @@ fn ordered(value: &Value, order: Option<&Node>) -> Node {
 /// Finishes poem-openapi's raw document for an edition.
 pub fn finish(mut doc: Value, edition: Edition) -> Value {
     fold_union_wrappers(&mut doc);
+    text_parameters_say_what_they_refuse(&mut doc);
     let request_only = request_only_schemas(&doc);
     let patch_bodies = patch_bodies(&doc);
     let enums = enum_schemas(&doc);
@@ -135,6 +143,7 @@ pub fn finish(mut doc: Value, edition: Edition) -> Value {
         for (name, schema) in schemas.iter_mut() {
             if request_only.contains(name) && schema.get("type") == Some(&json!("object")) {
                 schema["additionalProperties"] = Value::Bool(false);
+                text_fields_say_what_they_refuse(schema);
                 if !patch_bodies.contains(name) {
                     optional_fields_take_null(schema);
                 }
@@ -170,6 +179,76 @@ pub fn finish(mut doc: Value, edition: Edition) -> Value {
         }
     }
     doc
+}
+
+/// A string schema that is free text: no format, no enumeration, no pattern of its own.
+fn is_free_text(schema: &Value) -> bool {
+    schema.get("type") == Some(&json!("string"))
+        && ["format", "enum", "pattern"]
+            .iter()
+            .all(|k| schema.get(*k).is_none())
+}
+
+/// Free-text query and path parameters refuse what is never stored (400 naming them); the
+/// schema says so. Header values the API reads as text are printable ASCII. A form refuses parts
+/// it does not name.
+fn text_parameters_say_what_they_refuse(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for ops in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in ops.values_mut() {
+            if let Some(form) = op.pointer_mut("/requestBody/content/multipart~1form-data/schema")
+                && form.get("type") == Some(&json!("object"))
+            {
+                form["additionalProperties"] = Value::Bool(false);
+            }
+            for param in op
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                let place = param["in"].as_str().unwrap_or_default().to_owned();
+                if place == "header" && param["name"] == json!("Idempotency-Key") {
+                    param["schema"]["pattern"] = json!("^[!-~]{1,255}$");
+                    continue;
+                }
+                if place != "query" && place != "path" {
+                    continue;
+                }
+                if let Some(schema) = param.get_mut("schema")
+                    && is_free_text(schema)
+                {
+                    schema["pattern"] = json!(TEXT_PATTERN);
+                }
+            }
+        }
+    }
+}
+
+/// Free-text fields of a request body refuse what is never stored and anything longer than
+/// the longest text any field takes (422 naming them); the schema says so.
+fn text_fields_say_what_they_refuse(schema: &mut Value) {
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for property in properties.values_mut() {
+        let target = if property.get("type") == Some(&json!("array")) {
+            match property.get_mut("items") {
+                Some(items) => items,
+                None => continue,
+            }
+        } else {
+            property
+        };
+        if is_free_text(target) {
+            target["pattern"] = json!(TEXT_PATTERN);
+            if target.get("maxLength").is_none() {
+                target["maxLength"] = json!(MAX_TEXT_CHARS);
+            }
+        }
+    }
 }
 
 /// poem-openapi writes each member of a discriminated union as a wrapper schema
@@ -417,13 +496,11 @@ fn rewrite_schema(map: &mut Map<String, Value>, edition: Edition, enums: &Enums)
                 map.insert("$ref".into(), Value::String(reference));
             }
             (Edition::V30, true) => match enums.get(name) {
-                // A nullable enum: inline, with null among its values (OpenAPI 3.0.3).
-                Some((values, _)) => {
-                    let mut values = values.clone();
-                    values.push(Value::Null);
-                    map.insert("type".into(), json!("string"));
-                    map.insert("enum".into(), Value::Array(values));
+                // A nullable enum: `oneOf` its one named schema (generators cannot take `allOf`
+                // of a non-object, and an inline copy would be a new enum in every client).
+                Some(_) => {
                     map.insert("nullable".into(), Value::Bool(true));
+                    map.insert("oneOf".into(), json!([{ "$ref": reference }]));
                     if let Some(d) = description {
                         map.insert("description".into(), d);
                     }
@@ -532,7 +609,7 @@ mod tests {
     }
 
     #[test]
-    fn a_nullable_enum_is_inline_in_30_and_any_of_in_31() {
+    fn a_nullable_enum_is_one_of_its_schema_in_30_and_any_of_in_31() {
         let raw = json!({
             "paths": {},
             "components": {"schemas": {
@@ -548,7 +625,7 @@ mod tests {
         assert_eq!(
             v30.pointer("/components/schemas/Patch/properties/kind"),
             Some(
-                &json!({"type": "string", "enum": ["a", "b", null], "nullable": true,
+                &json!({"nullable": true, "oneOf": [{"$ref": "#/components/schemas/Kind"}],
                          "description": "New kind, or null."})
             )
         );

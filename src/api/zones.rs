@@ -407,6 +407,7 @@ impl ZonesApi {
         /// Page size, 1 to 200 (default 50).
         limit: Query<PageSize>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(pattern = r"^[A-Za-z0-9_-]*$", max_length = 200))]
         cursor: Query<Option<String>>,
         /// Only zones of this kind.
         kind: Query<Option<ZoneKind>>,

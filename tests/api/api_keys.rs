@@ -63,6 +63,20 @@ async fn an_agency_key_reads_the_registry_but_can_never_write() {
         .unwrap();
     assert_problem(resp, 401, "unauthorized").await;
     assert_eq!(app.snapshot().await, before);
+
+    // A bad bearer token next to a good key is refused, not ignored: the credentials sent are
+    // the ones checked.
+    for authorization in ["Bearer not-a-token", "Basic YWRtaW46YWRtaW4=", "Bearer"] {
+        let resp = app
+            .client
+            .get(app.url("/api/v1/zones"))
+            .header("X-Api-Key", &secret)
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(resp, 401, "unauthorized").await;
+    }
 }
 
 #[tokio::test]

@@ -198,10 +198,23 @@ fn text_parameters_say_what_they_refuse(doc: &mut Value) {
     };
     for ops in paths.values_mut().filter_map(Value::as_object_mut) {
         for op in ops.values_mut() {
-            if let Some(form) = op.pointer_mut("/requestBody/content/multipart~1form-data/schema")
-                && form.get("type") == Some(&json!("object"))
-            {
-                form["additionalProperties"] = Value::Bool(false);
+            if let Some(media) = op.pointer_mut("/requestBody/content/multipart~1form-data") {
+                let mut encoding = Map::new();
+                if let Some(form) = media.get_mut("schema")
+                    && form.get("type") == Some(&json!("object"))
+                {
+                    form["additionalProperties"] = Value::Bool(false);
+                    // A part typed by a named schema is that schema as JSON.
+                    for (name, part) in form["properties"].as_object().into_iter().flatten() {
+                        if part.get("$ref").is_some() {
+                            encoding
+                                .insert(name.clone(), json!({ "contentType": "application/json" }));
+                        }
+                    }
+                }
+                if !encoding.is_empty() {
+                    media["encoding"] = Value::Object(encoding);
+                }
             }
             for param in op
                 .get_mut("parameters")

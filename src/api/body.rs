@@ -356,36 +356,7 @@ fn walk_text(value: &Value, path: String, out: &mut Vec<FieldViolation>) {
 #[derive(Debug)]
 pub struct JsonPart<T>(pub Result<T, Vec<FieldViolation>>);
 
-impl<T: Type> Type for JsonPart<T> {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = T::RawValueType;
-    type RawElementValueType = T::RawElementValueType;
-
-    fn name() -> std::borrow::Cow<'static, str> {
-        T::name()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        T::schema_ref()
-    }
-
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        self.0.as_ref().ok().and_then(Type::as_raw_value)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        match &self.0 {
-            Ok(v) => v.raw_element_iter(),
-            Err(_) => Box::new(std::iter::empty()),
-        }
-    }
-}
+super::types::fallible_field!(JsonPart, required = true);
 
 impl<T: ParseFromJSON> poem_openapi::types::ParseFromMultipartField for JsonPart<T> {
     async fn parse_from_multipart(

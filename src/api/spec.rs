@@ -133,6 +133,7 @@ fn ordered(value: &Value, order: Option<&Node>) -> Node {
 pub fn finish(mut doc: Value, edition: Edition) -> Value {
     fold_union_wrappers(&mut doc);
     text_parameters_say_what_they_refuse(&mut doc);
+    declare_common_headers(&mut doc);
     let request_only = request_only_schemas(&doc);
     let patch_bodies = patch_bodies(&doc);
     let enums = enum_schemas(&doc);
@@ -179,6 +180,75 @@ pub fn finish(mut doc: Value, edition: Edition) -> Value {
         }
     }
     doc
+}
+
+/// Headers the edge adds to answers of every operation (src/api/middleware.rs), declared on
+/// each response that carries them: `X-Request-Id` and `X-Content-Type-Options` on all,
+/// `WWW-Authenticate` on 401, `Retry-After` on 429 and 503.
+fn declare_common_headers(doc: &mut Value) {
+    let string = |description: &str| json!({"description": description, "required": true, "schema": {"type": "string"}});
+    let common = [
+        (
+            "X-Request-Id",
+            string(
+                "Identifier of the request (yours, if you sent a valid one): quote it when asking for help.",
+            ),
+            None,
+        ),
+        (
+            "X-Content-Type-Options",
+            string("`nosniff`: the content type is the one declared."),
+            None,
+        ),
+        (
+            "WWW-Authenticate",
+            string("`Bearer realm=\"invest-registry\"`: how to authenticate."),
+            Some(&["401"][..]),
+        ),
+        (
+            "Retry-After",
+            json!({"description": "Seconds to wait before trying again.", "required": true,
+                   "schema": {"type": "integer", "minimum": 0}}),
+            Some(&["429", "503"][..]),
+        ),
+    ];
+    let mut components = Map::new();
+    for (name, header, _) in &common {
+        components.insert((*name).to_owned(), header.clone());
+    }
+    if let Some(c) = doc.get_mut("components").and_then(Value::as_object_mut) {
+        c.insert("headers".into(), Value::Object(components));
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for ops in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in ops.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Some(response) = response.as_object_mut() else {
+                    continue;
+                };
+                let headers = response
+                    .entry("headers")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut();
+                let Some(headers) = headers else { continue };
+                for (name, _, only) in &common {
+                    if only.is_none_or(|statuses| statuses.contains(&status.as_str()))
+                        && !headers.keys().any(|k| k.eq_ignore_ascii_case(name))
+                    {
+                        headers.insert(
+                            (*name).to_owned(),
+                            json!({ "$ref": format!("#/components/headers/{name}") }),
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A string schema that is free text: no format, no enumeration, no pattern of its own.

@@ -347,36 +347,48 @@ pub struct FieldTypeError {
 #[derive(Debug, Clone)]
 pub struct Lenient<T>(pub Result<T, FieldTypeError>);
 
-impl<T: Type> Type for Lenient<T> {
-    const IS_REQUIRED: bool = T::IS_REQUIRED;
-    type RawValueType = T::RawValueType;
-    type RawElementValueType = T::RawElementValueType;
+/// Implements `Type` for a wrapper `W<T>(Result<T, E>)` that keeps a field's parse error
+/// instead of failing the whole body: its schema is exactly `T`'s.
+macro_rules! fallible_field {
+    ($wrapper:ident, required = $required:expr) => {
+        impl<T: poem_openapi::types::Type> poem_openapi::types::Type for $wrapper<T> {
+            const IS_REQUIRED: bool = $required;
+            type RawValueType = T::RawValueType;
+            type RawElementValueType = T::RawElementValueType;
 
-    fn name() -> Cow<'static, str> {
-        T::name()
-    }
+            fn name() -> std::borrow::Cow<'static, str> {
+                T::name()
+            }
 
-    fn schema_ref() -> MetaSchemaRef {
-        T::schema_ref()
-    }
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                T::schema_ref()
+            }
 
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                T::register(registry);
+            }
 
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        self.0.as_ref().ok().and_then(Type::as_raw_value)
-    }
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                self.0
+                    .as_ref()
+                    .ok()
+                    .and_then(poem_openapi::types::Type::as_raw_value)
+            }
 
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        match &self.0 {
-            Ok(v) => v.raw_element_iter(),
-            Err(_) => Box::new(std::iter::empty()),
+            fn raw_element_iter<'a>(
+                &'a self,
+            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+                match &self.0 {
+                    Ok(v) => v.raw_element_iter(),
+                    Err(_) => Box::new(std::iter::empty()),
+                }
+            }
         }
-    }
+    };
 }
+pub(crate) use fallible_field;
+
+fallible_field!(Lenient, required = T::IS_REQUIRED);
 
 impl<T: ParseFromJSON> ParseFromJSON for Lenient<T> {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {

@@ -130,6 +130,34 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
     })
 }
 
+/// The headers of an answer that its operation does not declare for that status (HTTP's own
+/// framing headers aside): every header a response carries is in the spec.
+fn undeclared_headers(
+    op: &Value,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+) -> Vec<String> {
+    const FRAMING: &[&str] = &[
+        "content-type",
+        "content-length",
+        "date",
+        "transfer-encoding",
+        "connection",
+        "vary",
+        "content-encoding",
+    ];
+    let Some(declared) = op["responses"][status.to_string()]["headers"].as_object() else {
+        return Vec::new();
+    };
+    headers
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .filter(|k| {
+            !FRAMING.contains(&k.as_str()) && !declared.keys().any(|d| d.eq_ignore_ascii_case(k))
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn every_operation_is_protected_as_declared() {
     let app = TestApp::spawn().await;
@@ -181,6 +209,11 @@ async fn every_operation_is_protected_as_declared() {
                 .send(method.clone(), &url, b.as_ref(), Some("*"))
                 .await;
             let status = resp.status().as_u16();
+            let extra = undeclared_headers(op, status, resp.headers());
+            assert!(
+                extra.is_empty(),
+                "{op_id} anonymous {status}: undeclared {extra:?}"
+            );
             if access == Access::Public {
                 assert!(
                     status != 401 && status != 403,
@@ -237,6 +270,11 @@ async fn every_operation_is_protected_as_declared() {
                     .send(method.clone(), &url, b.as_ref(), Some("*"))
                     .await;
                 let status = resp.status().as_u16();
+                let extra = undeclared_headers(op, status, resp.headers());
+                assert!(
+                    extra.is_empty(),
+                    "{op_id} as {role} {status}: undeclared {extra:?}"
+                );
                 let allowed = match access {
                     Access::Public | Access::AnyStaff | Access::Reader(_) => true,
                     Access::Roles(r) => r.contains(role),

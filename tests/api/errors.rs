@@ -234,3 +234,76 @@ async fn an_admin_cannot_disable_their_own_account() {
     let still: serde_json::Value = app.as_admin().get_json("/api/v1/me").await;
     assert_eq!(still["disabled"], false);
 }
+
+/// Every JSON body breaking its schema gets the same answer: 422 with `errors[]` naming each
+/// field, whatever the operation (the shapes the contract review found answered 400 with a
+/// parser message, or accepted). Nothing is stored.
+#[tokio::test]
+async fn every_invalid_body_gets_422_naming_each_field() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user("an.nguyen", &["clerk"]).await;
+    let before = app.snapshot().await;
+    let reset = format!("/api/v1/users/{}/reset-password", user["id"].as_str().unwrap());
+    let release = "/api/v1/leases/019a4c5e-0000-7000-8000-0000000000aa/release";
+    let cases: Vec<(&str, serde_json::Value, Vec<&str>)> = vec![
+        // Strings must be strings: a zone is not named `true`.
+        (
+            "/api/v1/zones",
+            json!({"code": false, "name": true, "province": 7}),
+            vec![
+                "code:invalid_type",
+                "kind:required",
+                "name:invalid_type",
+                "province:invalid_type",
+                "status:required",
+                "total_area_m2:required",
+            ],
+        ),
+        (
+            "/api/v1/users",
+            json!({}),
+            vec![
+                "display_name:required",
+                "password:required",
+                "roles:required",
+                "username:required",
+            ],
+        ),
+        ("/api/v1/api-keys", json!({}), vec!["agency:required", "scopes:required"]),
+        (&reset, json!({}), vec!["password:required"]),
+        (&reset, json!({"password": 123456789012_i64}), vec!["password:invalid_type"]),
+        (release, json!({"reason": ["x"]}), vec!["reason:invalid_type"]),
+        (
+            "/api/v1/api-keys",
+            json!({"agency": "Cục Thuế", "scopes": ["registry:read"], "rate_limit_per_minute": 100001}),
+            vec!["rate_limit_per_minute:out_of_range"],
+        ),
+        (
+            "/api/v1/zones",
+            json!({"code": "KCN NDH", "name": "Khu A", "kind": "industrial_park", "province": "Quảng Trị", "total_area_m2": 10, "status": "operating"}),
+            vec!["code:invalid_format"],
+        ),
+    ];
+    for (path, body, expected) in cases {
+        let problem = assert_problem(app.as_admin().post(path, &body).await, 422, "validation").await;
+        assert_eq!(error_fields(&problem), expected, "{path} {body}");
+    }
+    // Sign-in is public: its body gets the same answer.
+    let problem = assert_problem(
+        app.anonymous().post("/api/v1/auth/login", &json!({})).await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["password:required", "username:required"]);
+    // Only a body that is not JSON at all is a 400.
+    let resp = app
+        .authed(reqwest::Method::POST, "/api/v1/zones")
+        .header("content-type", "application/json")
+        .body("{\"code\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 400, "bad-request").await;
+    assert_eq!(app.snapshot().await, before);
+}

@@ -226,6 +226,27 @@ fn every_operation_is_described_and_documents_its_errors() {
                 for s in ["404", "412", "422", "428"] {
                     assert!(responses.contains_key(s), "{name} documents {s}");
                 }
+                // If-Match is required, with the pattern the server accepts; without it the
+                // answer is 428.
+                let if_match = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["name"] == "If-Match")
+                    .unwrap_or_else(|| panic!("{name} takes If-Match"));
+                assert_eq!(if_match["required"], true, "{name}");
+                assert_eq!(
+                    if_match["schema"]["pattern"],
+                    invest_registry::api::IF_MATCH_PATTERN,
+                    "{name}"
+                );
+                // The ETag of the new version comes back, declared.
+                assert!(
+                    responses["200"]["headers"]
+                        .as_object()
+                        .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("etag"))),
+                    "{name} declares its ETag"
+                );
             }
         }
     }

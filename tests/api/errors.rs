@@ -243,7 +243,10 @@ async fn every_invalid_body_gets_422_naming_each_field() {
     let app = TestApp::spawn().await;
     let user = app.create_user("an.nguyen", &["clerk"]).await;
     let before = app.snapshot().await;
-    let reset = format!("/api/v1/users/{}/reset-password", user["id"].as_str().unwrap());
+    let reset = format!(
+        "/api/v1/users/{}/reset-password",
+        user["id"].as_str().unwrap()
+    );
     let release = "/api/v1/leases/019a4c5e-0000-7000-8000-0000000000aa/release";
     let cases: Vec<(&str, serde_json::Value, Vec<&str>)> = vec![
         // Strings must be strings: a zone is not named `true`.
@@ -269,10 +272,22 @@ async fn every_invalid_body_gets_422_naming_each_field() {
                 "username:required",
             ],
         ),
-        ("/api/v1/api-keys", json!({}), vec!["agency:required", "scopes:required"]),
+        (
+            "/api/v1/api-keys",
+            json!({}),
+            vec!["agency:required", "scopes:required"],
+        ),
         (&reset, json!({}), vec!["password:required"]),
-        (&reset, json!({"password": 123456789012_i64}), vec!["password:invalid_type"]),
-        (release, json!({"reason": ["x"]}), vec!["reason:invalid_type"]),
+        (
+            &reset,
+            json!({"password": 123456789012_i64}),
+            vec!["password:invalid_type"],
+        ),
+        (
+            release,
+            json!({"reason": ["x"]}),
+            vec!["reason:invalid_type"],
+        ),
         (
             "/api/v1/api-keys",
             json!({"agency": "Cục Thuế", "scopes": ["registry:read"], "rate_limit_per_minute": 100001}),
@@ -285,7 +300,8 @@ async fn every_invalid_body_gets_422_naming_each_field() {
         ),
     ];
     for (path, body, expected) in cases {
-        let problem = assert_problem(app.as_admin().post(path, &body).await, 422, "validation").await;
+        let problem =
+            assert_problem(app.as_admin().post(path, &body).await, 422, "validation").await;
         assert_eq!(error_fields(&problem), expected, "{path} {body}");
     }
     // Sign-in is public: its body gets the same answer.
@@ -295,7 +311,10 @@ async fn every_invalid_body_gets_422_naming_each_field() {
         "validation",
     )
     .await;
-    assert_eq!(error_fields(&problem), ["password:required", "username:required"]);
+    assert_eq!(
+        error_fields(&problem),
+        ["password:required", "username:required"]
+    );
     // Only a body that is not JSON at all is a 400.
     let resp = app
         .authed(reqwest::Method::POST, "/api/v1/zones")

@@ -1364,25 +1364,29 @@ async fn an_address_with_a_bad_or_unknown_id_is_the_consoles_not_found_page() {
     let mut admin = Visitor::new(&app);
     admin.sign_in("admin", crate::helpers::ADMIN_PASSWORD).await;
     let unknown = "01a22d00-0000-7000-8000-000000000000";
-    for kind in [
-        "dossiers",
-        "investors",
-        "projects",
-        "certificates",
-        "zones",
-        "admin/users",
+    for page in [
+        "dossiers/{id}",
+        "investors/{id}",
+        "projects/{id}",
+        "certificates/{id}",
+        "zones/{id}",
+        "zones/{id}/edit",
+        "zones/{id}/parcels/new",
+        "parcels/{id}/edit",
+        "admin/users/{id}",
     ] {
         for id in ["not-an-id", unknown] {
-            let (status, html, headers) = admin.get(&format!("/console/{kind}/{id}")).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{kind}/{id}: {html}");
+            let kind = page.replace("{id}", id);
+            let (status, html, headers) = admin.get(&format!("/console/{kind}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{kind}: {html}");
             assert!(
                 headers["content-type"]
                     .to_str()
                     .unwrap()
                     .starts_with("text/html"),
-                "{kind}/{id}: a page, not a problem"
+                "{kind}: a page, not a problem"
             );
-            assert!(html.contains("Không tìm thấy"), "{kind}/{id}: {html}");
+            assert!(html.contains("Không tìm thấy"), "{kind}: {html}");
         }
     }
     // The API's own unknown addresses still answer with problems.

@@ -13,8 +13,8 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    Checked, Chrome, Field, Fields, Problems, Staff, field_violations, id_of, moment, page,
-    place_errors, query_of, role_label, see_other,
+    Checked, Chrome, Field, Fields, Problems, Staff, field_violations, moment, page, place_errors,
+    query_of, role_label, see_other,
 };
 use crate::{
     domain::{
@@ -368,12 +368,9 @@ async fn user_page(
     req: &Request,
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> Response {
-    let user = match id_of("user", &id) {
-        Ok(id) => find_user(&staff, &state, id).await,
-        Err(e) => Err(e),
-    };
+    let user = find_user(&staff, &state, id).await;
     let user = match user {
         Ok(u) => u,
         Err(e) => return staff.failure(&state, &e),
@@ -400,13 +397,9 @@ async fn user_page(
 async fn set_signing(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Checked(f): Checked,
 ) -> Response {
-    let id = match id_of("user", &id) {
-        Ok(id) => id,
-        Err(e) => return staff.failure(&state, &e),
-    };
     let result = users::set_signing(
         &state.db,
         &staff.context(&state),
@@ -434,11 +427,7 @@ async fn set_signing(
     }
 }
 
-async fn switch_user(staff: Staff, state: &AppState, id: &str, disabled: bool) -> Response {
-    let id = match id_of("user", id) {
-        Ok(id) => id,
-        Err(e) => return staff.failure(state, &e),
-    };
+async fn switch_user(staff: Staff, state: &AppState, id: Uuid, disabled: bool) -> Response {
     match users::set_disabled(&state.db, &staff.context(state), id, disabled).await {
         Ok(_) => see_other(&format!(
             "/console/admin/users/{id}?done={}",
@@ -453,10 +442,10 @@ async fn switch_user(staff: Staff, state: &AppState, id: &str, disabled: bool) -
 async fn disable_user(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Checked,
 ) -> Response {
-    switch_user(staff, &state, &id, true).await
+    switch_user(staff, &state, id, true).await
 }
 
 /// Enables an account again.
@@ -464,10 +453,10 @@ async fn disable_user(
 async fn enable_user(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Checked,
 ) -> Response {
-    switch_user(staff, &state, &id, false).await
+    switch_user(staff, &state, id, false).await
 }
 
 /// Sets a generated password, shown once; clears a lock-out and ends the account's sessions.
@@ -475,13 +464,9 @@ async fn enable_user(
 async fn reset_password(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Checked(_f): Checked,
 ) -> Response {
-    let id = match id_of("user", &id) {
-        Ok(id) => id,
-        Err(e) => return staff.failure(&state, &e),
-    };
     let password = users::generate_password();
     match users::reset_password(&state.db, &staff.context(&state), id, password.clone()).await {
         Ok(user) => {
@@ -755,13 +740,10 @@ async fn create_key(staff: Staff, state: Data<&AppState>, Checked(f): Checked) -
 async fn revoke_key(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Checked(_f): Checked,
 ) -> Response {
-    let result = match id_of("api key", &id) {
-        Ok(id) => api_keys::revoke(&state.db, &staff.context(&state), id).await,
-        Err(e) => Err(e),
-    };
+    let result = api_keys::revoke(&state.db, &staff.context(&state), id).await;
     match result {
         Ok(_) => see_other("/console/admin/keys"),
         Err(e) => staff.failure(&state, &e),

@@ -812,12 +812,6 @@ pub(super) fn query_of(req: &Request) -> Fields {
     )
 }
 
-/// An id from the path; anything else is a page that does not exist.
-pub(super) fn id_of(entity: &'static str, text: &str) -> Result<Uuid, ServiceError> {
-    text.parse()
-        .map_err(|_| ServiceError::not_found(entity, text))
-}
-
 /// This page's address with one query parameter set (the cursor of the next page), the others
 /// (the filters) kept.
 pub(super) fn with_param(req: &Request, key: &str, value: &str) -> String {

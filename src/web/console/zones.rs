@@ -12,7 +12,7 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    Checked, Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, id_of, page,
+    Checked, Chrome, Field, Fields, FormPage, Problems, Staff, day, field_violations, page,
     place_errors, see_other,
 };
 use crate::{
@@ -339,16 +339,16 @@ struct ZonePage {
 
 /// `/console/zones/{id}`: a zone's facts, occupancy and parcels.
 #[handler]
-async fn zone_page(staff: Staff, state: Data<&AppState>, Path(id): Path<String>) -> Response {
-    match zone_view(&staff, &state, &id).await {
+async fn zone_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    match zone_view(&staff, &state, id).await {
         Ok(p) => page(StatusCode::OK, &p),
         Err(e) => staff.failure(&state, &e),
     }
 }
 
-async fn zone_view(staff: &Staff, state: &AppState, id: &str) -> Result<ZonePage, ServiceError> {
+async fn zone_view(staff: &Staff, state: &AppState, id: Uuid) -> Result<ZonePage, ServiceError> {
     let en = staff.en;
-    let zone = zones::get(&state.db, id_of("zone", id)?).await?;
+    let zone = zones::get(&state.db, id).await?;
     let occupancy: Occupancy = leases::occupancy_of(&state.db, &zone).await?;
     let mut all = Vec::new();
     let mut after = None;
@@ -777,11 +777,8 @@ fn zone_back(c: &Chrome, z: &Zone) -> (String, String) {
 
 /// `/console/zones/{id}/edit`: the zone's form, holding the version it was read at.
 #[handler]
-async fn edit_zone_page(staff: Staff, state: Data<&AppState>, Path(id): Path<String>) -> Response {
-    let zone = match id_of("zone", &id) {
-        Ok(id) => zones::get(&state.db, id).await,
-        Err(e) => Err(e),
-    };
+async fn edit_zone_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    let zone = zones::get(&state.db, id).await;
     let zone = match zone {
         Ok(z) => z,
         Err(e) => return staff.failure(&state, &e),
@@ -813,13 +810,9 @@ async fn edit_zone_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Str
 async fn update_zone(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Checked(f): Checked,
 ) -> Response {
-    let id = match id_of("zone", &id) {
-        Ok(id) => id,
-        Err(e) => return staff.failure(&state, &e),
-    };
     let result = match zone_data_of(&f) {
         Ok(d) => {
             let patch = ZonePatch {
@@ -1003,14 +996,14 @@ fn parcel_form(
     }
 }
 
-async fn zone_of_path(state: &AppState, id: &str) -> Result<Zone, ServiceError> {
-    zones::get(&state.db, id_of("zone", id)?).await
+async fn zone_of_path(state: &AppState, id: Uuid) -> Result<Zone, ServiceError> {
+    zones::get(&state.db, id).await
 }
 
 /// `/console/zones/{id}/parcels/new`: the form for a new parcel of a zone.
 #[handler]
-async fn new_parcel_page(staff: Staff, state: Data<&AppState>, Path(id): Path<String>) -> Response {
-    let zone = match zone_of_path(&state, &id).await {
+async fn new_parcel_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    let zone = match zone_of_path(&state, id).await {
         Ok(z) => z,
         Err(e) => return staff.failure(&state, &e),
     };
@@ -1035,10 +1028,10 @@ async fn new_parcel_page(staff: Staff, state: Data<&AppState>, Path(id): Path<St
 async fn create_parcel(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Checked(f): Checked,
 ) -> Response {
-    let zone = match zone_of_path(&state, &id).await {
+    let zone = match zone_of_path(&state, id).await {
         Ok(z) => z,
         Err(e) => return staff.failure(&state, &e),
     };
@@ -1058,20 +1051,16 @@ async fn create_parcel(
     }
 }
 
-async fn parcel_and_zone(state: &AppState, id: &str) -> Result<(Parcel, Zone), ServiceError> {
-    let parcel = parcels::get(&state.db, id_of("parcel", id)?).await?;
+async fn parcel_and_zone(state: &AppState, id: Uuid) -> Result<(Parcel, Zone), ServiceError> {
+    let parcel = parcels::get(&state.db, id).await?;
     let zone = zones::get(&state.db, parcel.zone_id).await?;
     Ok((parcel, zone))
 }
 
 /// `/console/parcels/{id}/edit`: a parcel's form, holding the version it was read at.
 #[handler]
-async fn edit_parcel_page(
-    staff: Staff,
-    state: Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    match parcel_and_zone(&state, &id).await {
+async fn edit_parcel_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    match parcel_and_zone(&state, id).await {
         Ok((parcel, zone)) => page(
             StatusCode::OK,
             &parcel_form(
@@ -1092,10 +1081,10 @@ async fn edit_parcel_page(
 async fn update_parcel(
     staff: Staff,
     state: Data<&AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Checked(f): Checked,
 ) -> Response {
-    let (parcel, zone) = match parcel_and_zone(&state, &id).await {
+    let (parcel, zone) = match parcel_and_zone(&state, id).await {
         Ok(pz) => pz,
         Err(e) => return staff.failure(&state, &e),
     };

@@ -38,6 +38,8 @@ pub struct Model {
     pub row_version: i32,
     /// The dossier the certificate was drafted for, if any.
     pub dossier_id: Option<Uuid>,
+    /// Index in the registry's Bitstring Status Lists, once issued.
+    pub status_list_index: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

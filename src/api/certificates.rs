@@ -24,6 +24,7 @@ use crate::{
         certificate::{Certificate, CertificateStatus, KeyStatus},
         format::version_label,
         lifecycle::CertificateAction,
+        status_list::Purpose,
     },
     service::{self, AppState, ServiceError, etag},
 };
@@ -147,8 +148,23 @@ pub struct IssuedCertificateView {
     status_changed_at: Option<DateTime<Utc>>,
     /// Every fact printed (Law on Investment 2020, Art. 40), frozen at issue.
     content: CertificateContentView,
+    /// Where anyone reads this version's status without this API: its entry in each of the
+    /// registry's W3C Bitstring Status Lists (`/api/v1/status-lists/{purpose}`).
+    credential_status: Vec<StatusListEntryView>,
     /// When drafted.
     created_at: DateTime<Utc>,
+}
+
+/// An issued version's entry in a W3C Bitstring Status List (a `BitstringStatusListEntry`).
+#[derive(Object, Debug)]
+#[oai(rename = "StatusListEntry")]
+pub struct StatusListEntryView {
+    /// `revocation` or `suspension`: a set bit means revoked, respectively suspended.
+    status_purpose: Purpose,
+    /// The bit's index in the list (0 is the left-most bit).
+    status_list_index: i32,
+    /// The URL of the list credential.
+    status_list_credential: String,
 }
 
 listed!(
@@ -262,6 +278,22 @@ fn view_with(
         status_effective_on: c.status_effective_on.map(Date),
         status_changed_at: c.status_changed_at,
         content: c.content.into(),
+        credential_status: c
+            .status_list_index
+            .map(|index| {
+                Purpose::ALL
+                    .iter()
+                    .map(|&purpose| StatusListEntryView {
+                        status_purpose: purpose,
+                        status_list_index: index,
+                        status_list_credential: service::status_list::list_url(
+                            state.issuer.public_base_url(),
+                            purpose,
+                        ),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         created_at: c.created_at,
     }))
 }

@@ -1,13 +1,18 @@
-//! `/api/v1/trust/...`: what verifiers outside the registry need, without credentials: the
-//! signing keys and the signed status bundle.
+//! `/api/v1/trust/...` and `/api/v1/status-lists/...`: what verifiers outside the registry need,
+//! without credentials: the signing keys, the signed status bundle and the W3C Bitstring Status
+//! Lists.
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::Path,
+    payload::{Json, PlainText},
+};
 
 use super::{ApiTags, problem::problem_responses};
 use crate::{
-    domain::certificate::KeyStatus,
+    domain::{certificate::KeyStatus, status_list::Purpose},
     service::{self, AppState},
 };
 
@@ -101,6 +106,28 @@ problem_responses! {
     }
 }
 
+#[derive(ApiResponse)]
+enum StatusListFound {
+    /// The list credential: a compact JWS (VC-JOSE) whose payload is a
+    /// `BitstringStatusListCredential`.
+    #[oai(status = 200, content_type = "application/vc+jwt")]
+    Ok(
+        PlainText<String>,
+        /// Caching rule: a few minutes; the credential's `validUntil` says until when it may be
+        /// used.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+problem_responses! {
+    /// Errors of reading a status list.
+    StatusListError: public, unavailable = "This instance's signing key is not active (retired, compromised, expired or not registered), so it signs no list." {
+        404 NotFound "No such list.",
+        429 TooManyRequests "Too many requests; retry after `Retry-After` seconds.",
+    }
+}
+
 problem_responses! {
     /// Errors of reading the trust list.
     TrustError: public {
@@ -164,6 +191,36 @@ impl TrustApi {
                 algorithm: signed.algorithm,
                 signature: signed.signature,
             }),
+            "public, max-age=300".to_owned(),
+        ))
+    }
+
+    /// Status list (W3C Bitstring Status List, public)
+    ///
+    /// The registry's status of every issued certificate version as a W3C Bitstring Status List
+    /// v1.0 credential, for verifiers outside this project: `revocation` sets the bit of each
+    /// revoked version, `suspension` of each suspended one (a superseded version is neither: a
+    /// later version replaced it). Each issued certificate gives its index in
+    /// `credential_status`. The answer is a VC-JOSE credential (`application/vc+jwt`): a compact
+    /// JWS, ES256, whose header names the signing key (`kid`, see `/api/v1/trust/keys`) and whose
+    /// payload is the `BitstringStatusListCredential`; `encodedList` is the GZIP-compressed list
+    /// of 131,072 bits, Multibase base64url (`u`), index 0 the left-most bit. It may be used
+    /// until its `validUntil`. The signed status bundle (`/api/v1/trust/status`) says the same
+    /// for this project's offline verifier, with reasons and dates. Needs no credentials.
+    #[oai(
+        path = "/status-lists/:purpose",
+        method = "get",
+        operation_id = "get_status_list"
+    )]
+    async fn status_list(
+        &self,
+        state: Data<&AppState>,
+        /// `revocation` or `suspension`.
+        purpose: Path<Purpose>,
+    ) -> Result<StatusListFound, StatusListError> {
+        let jwt = service::status_list::credential(&state, purpose.0).await?;
+        Ok(StatusListFound::Ok(
+            PlainText(jwt),
             "public, max-age=300".to_owned(),
         ))
     }

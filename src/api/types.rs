@@ -18,6 +18,7 @@ use crate::domain::{
     investor::{DocType, InvestorKind, Sex},
     parcel::{LandUse, ParcelStatus},
     project::{CodeSource, ContributionForm, ProjectStatus},
+    status_list::Purpose,
     verification::{PdfVerdict, Rejection, Verdict},
     zone::{ZoneKind, ZoneStatus},
 };
@@ -104,6 +105,11 @@ macro_rules! api_enum {
     };
 }
 
+api_enum!(
+    Purpose,
+    "StatusPurpose",
+    "What a W3C Bitstring Status List says: `revocation` (a set bit: revoked) or `suspension` (a set bit: suspended)."
+);
 api_enum!(
     Role,
     "Role",

@@ -45,6 +45,7 @@ fn to_domain(m: certificate::Model) -> Result<Certificate, DbErr> {
         seal: m.seal,
         drafted_by: m.drafted_by,
         dossier_id: m.dossier_id,
+        status_list_index: m.status_list_index,
         approved_by: m.approved_by,
         superseded_by: m.superseded_by,
         status_reason: m.status_reason,
@@ -114,6 +115,7 @@ pub async fn insert_draft(
         status_changed_at: Set(None),
         row_version: Set(1),
         dossier_id: Set(dossier_id),
+        status_list_index: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -153,6 +155,8 @@ pub struct Issued<'a> {
     pub seal: String,
     /// Approver.
     pub approved_by: Option<Uuid>,
+    /// Its index in the status lists.
+    pub status_list_index: i32,
 }
 
 /// Turns a draft into an issued version and stores its PDF. False when the draft changed
@@ -178,6 +182,7 @@ pub async fn issue(
         pages: Set(Some(issued.pages)),
         seal: Set(Some(issued.seal)),
         approved_by: Set(issued.approved_by),
+        status_list_index: Set(Some(issued.status_list_index)),
         status_changed_at: Set(Some(now)),
         row_version: Set(draft.row_version + 1),
         updated_at: Set(now),
@@ -439,4 +444,57 @@ pub async fn not_in_force(conn: &impl ConnectionTrait) -> Result<Vec<NotInForce>
             })
         })
         .collect()
+}
+
+/// Every issued version's status-list index and status, for building the lists.
+pub async fn status_list_entries(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<(i32, CertificateStatus)>, DbErr> {
+    use certificate::Column as C;
+    let rows: Vec<(i32, String)> = certificate::Entity::find()
+        .select_only()
+        .column(C::StatusListIndex)
+        .column(C::Status)
+        .filter(C::StatusListIndex.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(index, status)| {
+            let s = status
+                .parse()
+                .map_err(|_| corrupt("certificates", "status", &status))?;
+            Ok((index, s))
+        })
+        .collect()
+}
+
+/// Issued versions without a status-list index (issued before the lists existed).
+pub async fn without_status_list_index(conn: &impl ConnectionTrait) -> Result<Vec<Uuid>, DbErr> {
+    use certificate::Column as C;
+    certificate::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::VersionNo.is_not_null())
+        .filter(C::StatusListIndex.is_null())
+        .order_by_asc(C::CreatedAt)
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Gives an issued version its index, unless it has one already: false then.
+pub async fn set_status_list_index(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    index: i32,
+) -> Result<bool, DbErr> {
+    use certificate::Column as C;
+    let res = certificate::Entity::update_many()
+        .col_expr(C::StatusListIndex, sea_orm::sea_query::Expr::value(index))
+        .filter(C::Id.eq(id))
+        .filter(C::StatusListIndex.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
 }

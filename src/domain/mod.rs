@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod parcel;
 pub mod procedure;
 pub mod project;
+pub mod status_list;
 pub mod text;
 pub mod time;
 pub mod verification;

@@ -423,6 +423,7 @@ pub async fn approve(
         .await?;
     }
     let content = &planned.content;
+    let status_list_index = super::status_list::allocate(&txn).await?;
     let ok = db::certificates::issue(
         &txn,
         &draft,
@@ -440,6 +441,7 @@ pub async fn approve(
             pages: i32::try_from(doc.pages).unwrap_or(i32::MAX),
             seal: doc.seal.clone(),
             approved_by: ctx.actor.id().and_then(|s| s.parse().ok()),
+            status_list_index,
         },
         now,
     )

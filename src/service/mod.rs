@@ -18,6 +18,7 @@ pub mod parcels;
 pub mod procedures;
 pub mod projects;
 pub mod state;
+pub mod status_list;
 pub mod users;
 pub mod verification;
 pub mod zones;

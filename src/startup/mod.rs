@@ -102,6 +102,18 @@ impl Application {
                 )));
             }
         }
+        match crate::service::status_list::backfill(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                versions = n,
+                "gave issued certificates their status-list index"
+            ),
+            Err(e) => {
+                return Err(StartupError::Data(format!(
+                    "giving issued certificates their status-list index: {e}"
+                )));
+            }
+        }
         let identity = settings.signing_key.load()?;
         keys::register(&db, &identity, clock.now())
             .await

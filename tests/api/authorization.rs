@@ -25,7 +25,7 @@ const APPROVER: &[&str] = &["approver"];
 fn access(operation_id: &str) -> Option<Access> {
     Some(match operation_id {
         "healthz" | "readyz" | "login" | "list_trust_keys" | "get_status_bundle"
-        | "verify_seal" | "verify_pdf" => Access::Public,
+        | "get_status_list" | "verify_seal" | "verify_pdf" => Access::Public,
         // The applicant's side of dossiers: public, the secret proves the holder.
         "submit_dossier"
         | "lookup_dossier"

@@ -31,5 +31,6 @@ mod openapi;
 mod parcels;
 mod projects;
 mod rate_limit;
+mod status_list;
 mod verification;
 mod zones;

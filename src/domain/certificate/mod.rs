@@ -362,6 +362,8 @@ pub struct Certificate {
     pub row_version: i32,
     /// The one-stop dossier it was drafted for; issuing it approves the dossier.
     pub dossier_id: Option<Uuid>,
+    /// Its index in the registry's Bitstring Status Lists, once issued.
+    pub status_list_index: Option<i32>,
     /// When drafted.
     pub created_at: DateTime<Utc>,
     /// When last changed.

@@ -15,9 +15,12 @@ step that fails, naming what was expected and what came back.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
+import gzip
 import hashlib
 import io
+import json
 import sys
 import time
 import uuid
@@ -34,6 +37,7 @@ from investment_registry_api_client.api.certificates import (
     draft_certificate,
     get_certificate,
     get_certificate_pdf,
+    get_status_list,
     list_project_certificates,
 )
 from investment_registry_api_client.api.investors import create_investor
@@ -85,6 +89,7 @@ from investment_registry_api_client.models import (
     Role,
     Scope,
     SealVerification,
+    StatusPurpose,
     User,
     UserCreate,
     Verdict,
@@ -595,6 +600,22 @@ def run(base_url: str, admin_password: str) -> None:
     )
     check(versions == [(0, "superseded"), (1, "in_force")], f"certificate history seen by the key: {versions}")
     step(f"the agency key lists the certificates: {versions}")
+
+    # ---- the W3C Bitstring Status List, read as an outside verifier reads it ----------------
+    current = next(c for c in history.items if isinstance(c, IssuedCertificate) and c.version == 1)
+    entry = next(e for e in current.credential_status if str(e.status_purpose) == "revocation")
+    listed = get_status_list.sync_detailed(StatusPurpose.REVOCATION, client=anonymous)
+    check(listed.status_code == HTTPStatus.OK, f"status list: HTTP {int(listed.status_code)}")
+    jws = listed.content.decode("ascii").strip()
+    check(jws.count(".") == 2, "the status list is not a compact JWS")
+    payload = json.loads(base64.urlsafe_b64decode(jws.split(".")[1] + "=" * (-len(jws.split(".")[1]) % 4)))
+    check("BitstringStatusListCredential" in payload["type"], f"credential type {payload['type']}")
+    encoded = payload["credentialSubject"]["encodedList"]
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    index = entry.status_list_index
+    bit = (bits[index // 8] >> (7 - index % 8)) & 1
+    check(bit == 0, f"version 1 (in force) has its revocation bit set at {index}")
+    step(f"the revocation list ({len(bits) * 8} bits) has version 1's bit {index} clear")
 
     refused = create_zone.sync_detailed(
         client=agency,

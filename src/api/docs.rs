@@ -14,7 +14,7 @@ pub fn spec(edition: Edition, yaml: bool) -> impl Endpoint + 'static {
             "application/yaml",
         )
     } else {
-        (pretty(edition), "application/json")
+        (pretty(edition).to_owned(), "application/json")
     };
     make_sync(move |_| -> Response {
         body.clone()
@@ -30,9 +30,8 @@ pub fn endpoint<T: poem_openapi::OpenApi, W: poem_openapi::Webhook>(
     api: &OpenApiService<T, W>,
 ) -> impl Endpoint + 'static {
     // poem-openapi embeds its raw document in the page; the page shows the finished one instead.
-    let raw = api.spec();
     let html = api
         .swagger_ui_html()
-        .replacen(&raw, &pretty(Edition::V31), 1);
+        .replacen(super::spec::raw(), pretty(Edition::V31), 1);
     poem::Route::new().at("/", make_sync(move |_| Html(html.clone())))
 }

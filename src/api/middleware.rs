@@ -132,8 +132,7 @@ impl<E> Edge<E> {
 }
 
 fn operations() -> Vec<Operation> {
-    let spec: serde_json::Value =
-        serde_json::from_str(&super::service().spec()).unwrap_or_default();
+    let spec = super::spec::document(super::spec::Edition::V30);
     let Some(paths) = spec["paths"].as_object() else {
         return Vec::new();
     };

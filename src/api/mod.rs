@@ -100,12 +100,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
 
 /// The OpenAPI 3.0 spec as pretty JSON, exactly as committed in `openapi/openapi.json`.
 pub fn spec_json() -> String {
-    spec::pretty(spec::Edition::V30)
+    spec::pretty(spec::Edition::V30).to_owned()
 }
 
 /// The OpenAPI 3.1 spec as pretty JSON, exactly as committed in `openapi/openapi-3.1.json`.
 pub fn spec_json_31() -> String {
-    spec::pretty(spec::Edition::V31)
+    spec::pretty(spec::Edition::V31).to_owned()
 }
 
 /// The pattern of an `If-Match` value: `*`, or ETags in quotes (weak ones with `W/`), separated

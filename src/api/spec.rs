@@ -36,6 +36,12 @@ pub enum Edition {
     V31,
 }
 
+/// poem-openapi's document as it writes it, generated once.
+pub fn raw() -> &'static str {
+    static RAW: OnceLock<String> = OnceLock::new();
+    RAW.get_or_init(|| super::service().spec())
+}
+
 /// The finished document of an edition, built once.
 pub fn document(edition: Edition) -> &'static Value {
     static V30: OnceLock<Value> = OnceLock::new();
@@ -45,25 +51,31 @@ pub fn document(edition: Edition) -> &'static Value {
         Edition::V31 => &V31,
     };
     cell.get_or_init(|| {
-        let raw: Value =
-            serde_json::from_str(&super::service().spec()).expect("poem-openapi writes valid JSON");
+        let raw: Value = serde_json::from_str(raw()).expect("poem-openapi writes valid JSON");
         finish(raw, edition)
     })
 }
 
 /// The document as pretty JSON with a final newline, as committed under `openapi/`: members in
 /// poem-openapi's order (an object's fields as declared), members this module adds after them.
-pub fn pretty(edition: Edition) -> String {
-    let mut s =
-        serde_json::to_string_pretty(&ordered_document(edition)).expect("a JSON value serialises");
-    s.push('\n');
-    s
+pub fn pretty(edition: Edition) -> &'static str {
+    static V30: OnceLock<String> = OnceLock::new();
+    static V31: OnceLock<String> = OnceLock::new();
+    let cell = match edition {
+        Edition::V30 => &V30,
+        Edition::V31 => &V31,
+    };
+    cell.get_or_init(|| {
+        let mut s = serde_json::to_string_pretty(&ordered_document(edition))
+            .expect("a JSON value serialises");
+        s.push('\n');
+        s
+    })
 }
 
 /// The document with its members in poem-openapi's order, for writing out.
 pub fn ordered_document(edition: Edition) -> Node {
-    let raw: Node =
-        serde_json::from_str(&super::service().spec()).expect("poem-openapi writes valid JSON");
+    let raw: Node = serde_json::from_str(raw()).expect("poem-openapi writes valid JSON");
     ordered(document(edition), Some(&raw))
 }
 

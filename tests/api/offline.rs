@@ -136,6 +136,17 @@ async fn no_status_bundle_is_signed_while_the_signing_key_is_retired() {
         .unwrap();
     let p = assert_problem(resp, 503, "unavailable").await;
     assert!(p["detail"].as_str().unwrap().contains(&key_id), "{p}");
+    // Nor the W3C status lists: a retired key signs nothing new.
+    for purpose in ["revocation", "suspension"] {
+        let resp = app
+            .client
+            .get(app.url(&format!("/api/v1/status-lists/{purpose}")))
+            .send()
+            .await
+            .unwrap();
+        let p = assert_problem(resp, 503, "unavailable").await;
+        assert!(p["detail"].as_str().unwrap().contains(&key_id), "{p}");
+    }
 }
 
 /// Runs the built binary (off the async runtime, which may be serving an app); returns the exit

@@ -76,6 +76,9 @@ pub struct Settings {
     /// How long a downloaded status bundle may be used, in hours
     /// (`STATUS_BUNDLE_MAX_AGE_HOURS`).
     pub status_bundle_max_age_hours: u32,
+    /// How many days of changes the change feed serves (`FEED_RETENTION_DAYS`); a consumer whose
+    /// cursor is older must start again from a snapshot.
+    pub feed_retention_days: u32,
     /// The unit code at the head of receipt codes `UNIT-YYMMDD-NNNN` (`RECEIPT_UNIT_CODE`).
     pub receipt_unit_code: String,
     /// Largest attachment, in bytes (`MAX_ATTACHMENT_BYTES`).
@@ -142,6 +145,7 @@ const KNOWN: &[&str] = &[
     "PUBLIC_RATE_LIMIT_BURST",
     "TRUSTED_PROXIES",
     "STATUS_BUNDLE_MAX_AGE_HOURS",
+    "FEED_RETENTION_DAYS",
     "HEADER_READ_TIMEOUT_SECONDS",
     "BODY_READ_TIMEOUT_SECONDS",
     "MAX_CONNECTIONS_PER_CLIENT",
@@ -409,6 +413,13 @@ impl Settings {
             1,
             720,
         )?;
+        let feed_retention_days = parse_number(
+            get("FEED_RETENTION_DAYS"),
+            "FEED_RETENTION_DAYS",
+            90,
+            1,
+            36_500,
+        )?;
         let signing_key = match (
             get("SIGNING_KEY_FILE"),
             get("SIGNING_CHAIN_FILE"),
@@ -468,6 +479,7 @@ impl Settings {
             issuing_place,
             signing_key,
             status_bundle_max_age_hours,
+            feed_retention_days,
             project_code_prefix,
             duration_limits,
             bootstrap_admin_password,
@@ -527,6 +539,7 @@ impl fmt::Debug for Settings {
                 "status_bundle_max_age_hours",
                 &self.status_bundle_max_age_hours,
             )
+            .field("feed_retention_days", &self.feed_retention_days)
             .finish_non_exhaustive()
     }
 }

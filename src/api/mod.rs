@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod content;
 pub mod docs;
 pub mod dossiers;
+pub mod feed;
 pub mod health;
 pub mod investors;
 pub mod leases;
@@ -62,6 +63,9 @@ pub enum ApiTags {
     /// The one-stop desk: dossiers with their statutory deadlines, public tracking, the
     /// procedure catalogue, the working-day calendar and the desk's statistics.
     Dossiers,
+    /// For the systems that mirror the registry (tax, statistics, land, customs, the national
+    /// investment system): the change feed in commit order and the snapshot it continues from.
+    Feed,
 }
 
 /// Every API of the service, for serving and for generating the spec, in the order of the spec:
@@ -82,6 +86,7 @@ pub type Apis = (
         verify::VerifyApi,
         dossiers::DossiersApi,
         procedures::ProceduresApi,
+        feed::FeedApi,
     ),
     (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
 );

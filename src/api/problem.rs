@@ -96,6 +96,11 @@ pub const KINDS: &[(&str, u16, &str)] = &[
     ),
     ("conflict", 409, "Xung đột dữ liệu (Conflict)"),
     (
+        "cursor-expired",
+        410,
+        "Vị trí đọc đã quá thời hạn lưu giữ (Cursor expired)",
+    ),
+    (
         "precondition-failed",
         412,
         "Dữ liệu đã thay đổi (Precondition failed)",
@@ -282,6 +287,7 @@ impl From<ServiceError> for Problem {
                 .retry_after(DATABASE_RETRY_SECONDS)
             }
             ServiceError::Unavailable(detail) => Problem::new("unavailable", detail),
+            ServiceError::Gone(detail) => Problem::new("cursor-expired", detail),
             ServiceError::Unexpected(cause) => {
                 tracing::error!(error = %cause, error.debug = ?cause, "unexpected failure");
                 Problem::internal()

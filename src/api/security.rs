@@ -245,6 +245,15 @@ impl<'a> ApiExtractor<'a> for ReaderAuth {
 }
 
 impl ReaderAuth {
+    /// Staff, and keys with `personal:read`, see individuals' identity numbers, birth dates and
+    /// addresses; other keys get `null` in their place.
+    pub fn may_read_personal(&self) -> bool {
+        match self {
+            ReaderAuth::Staff(_) => true,
+            ReaderAuth::Agency(key) => key.0.scopes.contains(&Scope::PersonalRead),
+        }
+    }
+
     /// Staff may read everything; a key needs `scope`.
     pub fn require_scope(&self, scope: Scope) -> Result<(), ServiceError> {
         match self {

@@ -111,6 +111,12 @@ api_enum!(
     "What a W3C Bitstring Status List says: `revocation` (a set bit: revoked) or `suspension` (a set bit: suspended)."
 );
 api_enum!(
+    crate::domain::feed::FeedEntity,
+    "FeedEntity",
+    "The kind of entity a feed event or a snapshot record is about: `zone`, `parcel`, `investor`, `project`, `lease`, `certificate`, `dossier`."
+);
+
+api_enum!(
     Role,
     "Role",
     "Staff role: `clerk` (dossier intake), `officer` (registry data, certificate drafts), `approver` (issue, adjust, suspend, revoke), `admin` (users, keys, catalogues)."
@@ -118,7 +124,7 @@ api_enum!(
 api_enum!(
     Scope,
     "Scope",
-    "What an agency API key may read: `registry:read`, `certificates:read`, `feed:read`, `stats:read`."
+    "What an agency API key may read: `registry:read`, `certificates:read`, `feed:read`, `stats:read`, and `personal:read` (individuals' identity numbers, birth dates and addresses, which are otherwise `null`)."
 );
 api_enum!(
     InvestorKind,

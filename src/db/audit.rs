@@ -165,3 +165,49 @@ pub async fn chain_page(
         .map(stored)
         .collect())
 }
+
+/// The sequence number of the newest event (0 when the log is empty). Every event up to it is
+/// committed: appends take one lock in sequence order.
+pub async fn last_seq(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    Ok(audit_event::Entity::find()
+        .select_only()
+        .column_as(audit_event::Column::Seq.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten()
+        .unwrap_or(0))
+}
+
+/// The sequence number of the first event at or after `at` (RFC 3339 text as stored), if any.
+pub async fn first_seq_since(conn: &impl ConnectionTrait, at: &str) -> Result<Option<i64>, DbErr> {
+    audit_event::Entity::find()
+        .select_only()
+        .column_as(audit_event::Column::Seq.min(), "min")
+        .filter(audit_event::Column::At.gte(at))
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await
+        .map(Option::flatten)
+}
+
+/// Events after `after_seq` up to and including `up_to`, of the given entity types, in order.
+pub async fn feed_page(
+    conn: &impl ConnectionTrait,
+    after_seq: i64,
+    up_to: i64,
+    entity_types: &[&str],
+    limit: u64,
+) -> Result<Vec<StoredEvent>, DbErr> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gt(after_seq))
+        .filter(audit_event::Column::Seq.lte(up_to))
+        .filter(audit_event::Column::EntityType.is_in(entity_types.iter().copied()))
+        .order_by_asc(audit_event::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(stored)
+        .collect())
+}

@@ -498,3 +498,23 @@ pub async fn set_status_list_index(
         .await?;
     Ok(res.rows_affected == 1)
 }
+
+/// A page of every certificate (or only those of one project) in id order, after the given id: for
+/// exports and snapshots, which walk the whole table.
+pub async fn page_all(
+    conn: &impl ConnectionTrait,
+    project_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Certificate>, DbErr> {
+    let mut q = certificate::Entity::find()
+        .order_by_asc(certificate::Column::Id)
+        .limit(limit);
+    if let Some(owner) = project_id {
+        q = q.filter(certificate::Column::ProjectId.eq(owner));
+    }
+    if let Some(after) = after {
+        q = q.filter(certificate::Column::Id.gt(after));
+    }
+    q.all(conn).await?.into_iter().map(to_domain).collect()
+}

@@ -221,3 +221,23 @@ fn sum_value(row: &sea_orm::QueryResult) -> Result<i64, DbErr> {
     let d: sea_orm::prelude::Decimal = row.try_get("", "dm2")?;
     i64::try_from(d).map_err(|e| DbErr::Custom(e.to_string()))
 }
+
+/// A page of every lease (or only those of one project) in id order, after the given id: for
+/// exports and snapshots, which walk the whole table.
+pub async fn page_all(
+    conn: &impl ConnectionTrait,
+    project_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Lease>, DbErr> {
+    let mut q = lease::Entity::find()
+        .order_by_asc(lease::Column::Id)
+        .limit(limit);
+    if let Some(owner) = project_id {
+        q = q.filter(lease::Column::ProjectId.eq(owner));
+    }
+    if let Some(after) = after {
+        q = q.filter(lease::Column::Id.gt(after));
+    }
+    Ok(q.all(conn).await?.into_iter().map(to_domain).collect())
+}

@@ -151,6 +151,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Begins a read-only transaction that sees one moment of the database throughout, for exports
+/// and snapshots that must agree with a feed cursor: `REPEATABLE READ` on PostgreSQL; on SQLite
+/// (WAL) a deferred transaction, whose first read fixes what it sees and which never blocks
+/// writers.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let pg = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    db.begin_with_options(TransactionOptions {
+        isolation_level: pg.then_some(sea_orm::IsolationLevel::RepeatableRead),
+        access_mode: pg.then_some(sea_orm::AccessMode::ReadOnly),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Rolls back `steps` migrations (all when `None`).
 pub async fn migrate_down(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), DbErr> {
     Migrator::down(db, steps).await

@@ -30,6 +30,9 @@ string_enum! {
         FeedRead = "feed:read",
         /// Statistics.
         StatsRead = "stats:read",
+        /// Personal data of individuals (identity numbers, birth dates, addresses) wherever the
+        /// key reads investors: lists, the change feed, exports. Without it they are `null`.
+        PersonalRead = "personal:read",
     }
 }
 

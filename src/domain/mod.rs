@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod certificate;
 pub mod country;
 pub mod dossier;
+pub mod feed;
 pub mod format;
 pub mod investor;
 pub mod lease;

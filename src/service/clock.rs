@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 /// A source of wall-clock time (for records and legal dates) and of monotonic time (for
 /// intervals and rate limits).
 pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current wall-clock time.
+    /// The current wall-clock time, to the microsecond: the precision both databases keep, so an
+    /// instant written to a row and the same instant in its audit record agree.
     fn now(&self) -> DateTime<Utc>;
     /// Time since an arbitrary fixed origin; never goes backwards.
     fn elapsed(&self) -> Duration;
@@ -38,7 +39,7 @@ impl Default for SystemClock {
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
     }
 
     fn elapsed(&self) -> Duration {
@@ -91,7 +92,10 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).0
+        chrono::SubsecRound::trunc_subsecs(
+            self.state.lock().unwrap_or_else(|e| e.into_inner()).0,
+            6,
+        )
     }
 
     fn elapsed(&self) -> Duration {

@@ -1337,7 +1337,7 @@ async fn store_one(
         None,
         json!({"attachment_id": file.attachment.id, "file_name": file.attachment.file_name,
                "media_type": file.attachment.media_type, "sha256": file.attachment.sha256,
-               "document_code": file.attachment.document_code}),
+               "document_code": file.attachment.document_code, "dossier": dossier_json(&after)}),
     )
     .await?;
     txn.commit().await?;

@@ -64,6 +64,9 @@ pub enum ServiceError {
     /// signing key is not active); another instance or a later retry may succeed.
     #[error("{0}")]
     Unavailable(String),
+    /// What was asked for is no longer kept (a feed cursor older than the retention).
+    #[error("{0}")]
+    Gone(String),
     /// A dependency (database) is unavailable or failed; the cause is logged, never shown.
     #[error("unexpected failure")]
     Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -15,7 +15,7 @@ use crate::{
     service::ServiceError,
 };
 
-fn investor_json(i: &Investor) -> serde_json::Value {
+pub(crate) fn investor_json(i: &Investor) -> serde_json::Value {
     let d = &i.data;
     serde_json::json!({
         "id": i.id,

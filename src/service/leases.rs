@@ -121,7 +121,7 @@ pub async fn lease(
         }
         Err(e) => return Err(e.into()),
     };
-    db::leases::set_parcel_status(&txn, parcel.id, ParcelStatus::Leased.as_str(), ctx.now).await?;
+    parcel_status(&txn, ctx, parcel.id, ParcelStatus::Leased).await?;
     record(
         &txn,
         ctx,
@@ -136,6 +136,33 @@ pub async fn lease(
     Ok(lease)
 }
 
+/// Sets a parcel's status as a lease begins or ends, recording the parcel's change in the audit
+/// log (and so in the change feed) like any other.
+async fn parcel_status(
+    conn: &impl ConnectionTrait,
+    ctx: &Context,
+    parcel_id: Uuid,
+    status: ParcelStatus,
+) -> Result<(), ServiceError> {
+    let before = db::parcels::find(conn, parcel_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("parcel", parcel_id))?;
+    db::leases::set_parcel_status(conn, parcel_id, status.as_str(), ctx.now).await?;
+    let after = db::parcels::find(conn, parcel_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("parcel", parcel_id))?;
+    record(
+        conn,
+        ctx,
+        "parcel.status",
+        "parcel",
+        parcel_id,
+        Some(super::parcels::parcel_json(&before)),
+        super::parcels::parcel_json(&after),
+    )
+    .await
+}
+
 /// Ends a lease in the caller's transaction; the parcel becomes available again.
 pub(crate) async fn release_in(
     conn: &impl ConnectionTrait,
@@ -144,13 +171,7 @@ pub(crate) async fn release_in(
     reason: &str,
 ) -> Result<Lease, ServiceError> {
     db::leases::release(conn, lease.id, reason, ctx.now).await?;
-    db::leases::set_parcel_status(
-        conn,
-        lease.parcel_id,
-        ParcelStatus::Available.as_str(),
-        ctx.now,
-    )
-    .await?;
+    parcel_status(conn, ctx, lease.parcel_id, ParcelStatus::Available).await?;
     let after = db::leases::find(conn, lease.id)
         .await?
         .ok_or_else(|| ServiceError::not_found("lease", lease.id))?;

@@ -8,6 +8,7 @@ pub mod dossier_documents;
 pub mod dossier_stats;
 pub mod dossiers;
 pub mod error;
+pub mod feed;
 pub mod health;
 pub mod investors;
 pub mod keys;

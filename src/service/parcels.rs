@@ -118,7 +118,7 @@ pub async fn update(
 }
 
 /// The parcel as recorded in the audit log.
-fn parcel_json(p: &Parcel) -> serde_json::Value {
+pub(crate) fn parcel_json(p: &Parcel) -> serde_json::Value {
     serde_json::json!({
         "id": p.id,
         "zone_id": p.zone_id,

@@ -30,6 +30,8 @@ pub struct Policy {
     pub max_attachments: usize,
     /// Largest request body of the upload operations, in bytes.
     pub max_upload_bytes: usize,
+    /// How many days of changes the change feed serves.
+    pub feed_retention_days: u32,
 }
 
 /// What every request handler can reach. Cheap to clone.

@@ -169,7 +169,7 @@ async fn check_parent(
 }
 
 /// The zone as recorded in the audit log.
-fn zone_json(z: &Zone) -> serde_json::Value {
+pub(crate) fn zone_json(z: &Zone) -> serde_json::Value {
     let d = &z.data;
     serde_json::json!({
         "id": z.id,

@@ -180,6 +180,7 @@ fn policy(settings: &Settings) -> Policy {
         },
         max_attachments: settings.max_attachments_per_dossier,
         max_upload_bytes: settings.max_upload_bytes,
+        feed_retention_days: settings.feed_retention_days,
     }
 }
 

@@ -22,13 +22,13 @@ fn at(app: &TestApp, date: &str, hour: u32) {
 
 /// The desk's staff, signed in before the clock is moved back (their sessions then last
 /// through every earlier date a test visits).
-struct Desk {
+pub(crate) struct Desk {
     clerk: String,
     officer: String,
     approver: String,
 }
 
-async fn desk(app: &TestApp) -> Desk {
+pub(crate) async fn desk(app: &TestApp) -> Desk {
     Desk {
         clerk: app.user_token("clerk1", &["clerk"]).await,
         officer: app.token.clone(),
@@ -69,7 +69,7 @@ fn applicant() -> Value {
 }
 
 /// Takes a complete dossier in at the desk; returns the created answer.
-async fn intake(app: &TestApp, d: &Desk, procedure: &str, on: &str) -> Value {
+pub(crate) async fn intake(app: &TestApp, d: &Desk, procedure: &str, on: &str) -> Value {
     let provided = required_docs(app, procedure, on).await;
     let resp = app
         .as_user(&d.clerk)

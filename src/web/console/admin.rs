@@ -60,6 +60,12 @@ fn scope_label(s: Scope, en: bool) -> &'static str {
         (Scope::FeedRead, true) => "Change feed",
         (Scope::StatsRead, false) => "Số liệu thống kê",
         (Scope::StatsRead, true) => "Statistics",
+        (Scope::PersonalRead, false) => {
+            "Dữ liệu cá nhân: số giấy tờ, ngày sinh, địa chỉ của cá nhân"
+        }
+        (Scope::PersonalRead, true) => {
+            "Personal data: individuals' identity numbers, birth dates, addresses"
+        }
     }
 }
 

@@ -191,7 +191,7 @@ async fn view(state: &AppState, c: Certificate) -> Result<CertificateView, Servi
 }
 
 /// A certificate's view, with the statuses of the signing keys read once for a whole page.
-fn view_with(
+pub(crate) fn view_with(
     state: &AppState,
     c: Certificate,
     keys: &std::collections::HashMap<String, KeyStatus>,

@@ -436,7 +436,7 @@ fn rating_view(d: &Dossier) -> Option<RatingView> {
 }
 
 impl DossierView {
-    fn build(d: Dossier, today: Today) -> Self {
+    pub(crate) fn build(d: Dossier, today: Today) -> Self {
         Self {
             id: d.id,
             next_actions: next_actions(d.status).into_iter().map(Into::into).collect(),
@@ -1373,6 +1373,47 @@ fn new_dossier(
     })
 }
 
+/// The filter of a dossier list or export, from its query parameters.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per query parameter of the list"
+)]
+pub(crate) fn dossier_filter(
+    status: Option<Lenient<StatusView>>,
+    procedure: Option<String>,
+    overdue: Option<bool>,
+    due_within: Option<Lenient<u32>>,
+    received_from: Option<Lenient<Date>>,
+    received_to: Option<Lenient<Date>>,
+    project_id: Option<Lenient<Uuid>>,
+    channel: Option<Lenient<ChannelView>>,
+) -> Result<DossierFilter, ServiceError> {
+    Ok(DossierFilter {
+        status: status
+            .map(|s| s.param("status"))
+            .transpose()?
+            .map(Into::into),
+        procedure_code: procedure
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty()),
+        overdue,
+        due_within_working_days: due_within.map(|d| d.param("due_within")).transpose()?,
+        received_from: received_from
+            .map(|d| d.param("received_from"))
+            .transpose()?
+            .map(|d| d.0),
+        received_to: received_to
+            .map(|d| d.param("received_to"))
+            .transpose()?
+            .map(|d| d.0),
+        project_id: project_id.map(|p| p.param("project_id")).transpose()?,
+        channel: channel
+            .map(|c| c.param("channel"))
+            .transpose()?
+            .map(Into::into),
+    })
+}
+
 fn current_request_id() -> Option<String> {
     super::request_context::current_request_id()
 }
@@ -1415,35 +1456,16 @@ impl DossiersApi {
         cursor: Query<Option<String>>,
     ) -> Result<Listing<DossierView>, DossierListError> {
         let after = ListPage::<DossierView>::after(cursor.0.as_deref())?;
-        let filter = DossierFilter {
-            status: status
-                .0
-                .map(|s| s.param("status"))
-                .transpose()?
-                .map(Into::into),
-            procedure_code: procedure
-                .0
-                .map(|p| p.trim().to_owned())
-                .filter(|p| !p.is_empty()),
-            overdue: overdue.0,
-            due_within_working_days: due_within.0.map(|d| d.param("due_within")).transpose()?,
-            received_from: received_from
-                .0
-                .map(|d| d.param("received_from"))
-                .transpose()?
-                .map(|d| d.0),
-            received_to: received_to
-                .0
-                .map(|d| d.param("received_to"))
-                .transpose()?
-                .map(|d| d.0),
-            project_id: project_id.0.map(|p| p.param("project_id")).transpose()?,
-            channel: channel
-                .0
-                .map(|c| c.param("channel"))
-                .transpose()?
-                .map(Into::into),
-        };
+        let filter = dossier_filter(
+            status.0,
+            procedure.0,
+            overdue.0,
+            due_within.0,
+            received_from.0,
+            received_to.0,
+            project_id.0,
+            channel.0,
+        )?;
         let page =
             service::dossiers::list(&state, &auth.context(), filter, after, limit.0.get()).await?;
         Ok(Listing(ListPage::of(page, |(d, t)| {

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod content;
 pub mod docs;
 pub mod dossiers;
+pub mod exports;
 pub mod feed;
 pub mod health;
 pub mod investors;
@@ -87,6 +88,7 @@ pub type Apis = (
         dossiers::DossiersApi,
         procedures::ProceduresApi,
         feed::FeedApi,
+        exports::ExportsApi,
     ),
     (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
 );

@@ -734,7 +734,10 @@ listed!(
 );
 
 /// Views of projects with their investors' names, read in one query.
-async fn views(state: &AppState, projects: Vec<Project>) -> Result<Vec<ProjectView>, ServiceError> {
+pub(crate) async fn views(
+    state: &AppState,
+    projects: Vec<Project>,
+) -> Result<Vec<ProjectView>, ServiceError> {
     let names = service::projects::investor_names(&state.db, &projects).await?;
     Ok(projects
         .into_iter()

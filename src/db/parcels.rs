@@ -153,22 +153,29 @@ pub async fn largest_area(
     Ok(max.flatten().map(Area::from_dm2))
 }
 
-/// A page of every parcel (or only those of one zone) in id order, after the given id: for
-/// exports and snapshots, which walk the whole table.
+/// A page of every parcel (or only one zone's) with the filter, in id order, after the given id:
+/// for exports and snapshots, which walk the whole table.
 pub async fn page_all(
     conn: &impl ConnectionTrait,
     zone_id: Option<Uuid>,
+    filter: &ParcelFilter,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<Parcel>, DbErr> {
     let mut q = parcel::Entity::find()
         .order_by_asc(parcel::Column::Id)
         .limit(limit);
-    if let Some(owner) = zone_id {
-        q = q.filter(parcel::Column::ZoneId.eq(owner));
+    if let Some(zone) = zone_id {
+        q = q.filter(parcel::Column::ZoneId.eq(zone));
     }
     if let Some(after) = after {
         q = q.filter(parcel::Column::Id.gt(after));
+    }
+    if let Some(land_use) = filter.land_use {
+        q = q.filter(parcel::Column::LandUse.eq(land_use.as_str()));
+    }
+    if let Some(status) = filter.status {
+        q = q.filter(parcel::Column::Status.eq(status.as_str()));
     }
     q.all(conn).await?.into_iter().map(to_domain).collect()
 }

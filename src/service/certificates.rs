@@ -728,3 +728,14 @@ pub async fn preview(
         .map_err(|e| ServiceError::Unexpected(Box::new(e)))??;
     Ok((cert, bytes))
 }
+
+/// Every certificate version and draft (or only one project's), a page at a time in id order: for exports.
+pub async fn page_all(
+    db: &DatabaseConnection,
+    project_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<super::Page<Certificate>, ServiceError> {
+    let rows = db::certificates::page_all(db, project_id, after, limit + 1).await?;
+    Ok(super::Page::from_overfetch(rows, limit, |row| row.id))
+}

@@ -183,7 +183,8 @@ async fn walk(
         parcels::parcel_json,
         zones::zone_json,
     };
-    let (zones, investors, projects, dossiers) = (
+    let (zones, parcels, investors, projects, dossiers) = (
+        Default::default(),
         Default::default(),
         Default::default(),
         Default::default(),
@@ -223,7 +224,7 @@ async fn walk(
     );
     table!(
         FeedEntity::Parcel,
-        |after| db::parcels::page_all(conn, None, after, SNAPSHOT_BATCH),
+        |after| db::parcels::page_all(conn, None, &parcels, after, SNAPSHOT_BATCH),
         parcel_json
     );
     table!(

@@ -299,3 +299,14 @@ pub async fn occupancy_of(db: &DatabaseConnection, zone: &Zone) -> Result<Occupa
         .remove(&zone.id)
         .ok_or_else(|| ServiceError::Unexpected("no occupancy row for the zone".into()))
 }
+
+/// Every lease (or only one project's), a page at a time in id order: for exports.
+pub async fn page_all(
+    db: &DatabaseConnection,
+    project_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<super::Page<Lease>, ServiceError> {
+    let rows = db::leases::page_all(db, project_id, after, limit + 1).await?;
+    Ok(super::Page::from_overfetch(rows, limit, |row| row.id))
+}

@@ -180,3 +180,21 @@ fn duplicate_lot(zone: &Zone, lot: &str) -> ServiceError {
         existing_id: None,
     }
 }
+
+/// Every parcel (or one zone's) with the filter, a page at a time in id order: for exports. A
+/// zone that does not exist is 404.
+pub async fn page_all(
+    db: &DatabaseConnection,
+    zone_id: Option<Uuid>,
+    filter: &ParcelFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<super::Page<Parcel>, ServiceError> {
+    if let Some(zone) = zone_id
+        && db::zones::find(db, zone).await?.is_none()
+    {
+        return Err(ServiceError::not_found("zone", zone));
+    }
+    let rows = db::parcels::page_all(db, zone_id, filter, after, limit + 1).await?;
+    Ok(super::Page::from_overfetch(rows, limit, |row| row.id))
+}

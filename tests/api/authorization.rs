@@ -51,6 +51,12 @@ fn access(operation_id: &str) -> Option<Access> {
             Access::Roles(ADMIN)
         }
         "get_dossier_stats" => Access::Reader("stats:read"),
+        "read_feed" | "export_snapshot" => Access::Reader("feed:read"),
+        "export_investors" | "export_projects" | "export_parcels" | "export_leases" => {
+            Access::Reader("registry:read")
+        }
+        "export_certificates" => Access::Reader("certificates:read"),
+        "export_dossiers" => Access::AnyStaff,
         "me" | "logout" => Access::AnyStaff,
         "list_zones"
         | "get_zone"
@@ -167,7 +173,7 @@ async fn every_operation_is_protected_as_declared() {
         tokens.push((role, app.user_token(&format!("m{role}"), &[role]).await));
     }
     let mut keys = Vec::new();
-    for scope in ["registry:read", "stats:read"] {
+    for scope in ["registry:read", "stats:read", "feed:read"] {
         let resp = app
             .as_admin().post("/api/v1/api-keys", &json!({"agency": "Cơ quan thử", "scopes": [scope], "rate_limit_per_minute": 10000}))
             .await;

@@ -17,6 +17,7 @@ mod console;
 mod demo;
 mod dossiers;
 mod errors;
+mod exports;
 mod feed;
 mod hardening;
 mod health;

@@ -34,6 +34,7 @@
 
 pub mod api;
 pub mod certificate;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -25,6 +25,7 @@ pub mod request_context;
 pub mod resource;
 pub mod security;
 pub mod spec;
+pub mod stats;
 pub mod trust;
 pub mod types;
 pub mod users;
@@ -67,6 +68,9 @@ pub enum ApiTags {
     /// For the systems that mirror the registry (tax, statistics, land, customs, the national
     /// investment system): the change feed in commit order and the snapshot it continues from.
     Feed,
+    /// Registry statistics (projects and capital by zone, year, nationality and kind of
+    /// investor; occupancy; certificates by month) as JSON and as charts.
+    Stats,
 }
 
 /// Every API of the service, for serving and for generating the spec, in the order of the spec:
@@ -87,9 +91,8 @@ pub type Apis = (
         verify::VerifyApi,
         dossiers::DossiersApi,
         procedures::ProceduresApi,
-        feed::FeedApi,
-        exports::ExportsApi,
     ),
+    (feed::FeedApi, exports::ExportsApi, stats::StatsApi),
     (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
 );
 

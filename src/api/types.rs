@@ -117,6 +117,12 @@ api_enum!(
 );
 
 api_enum!(
+    crate::domain::stats::ProjectDimension,
+    "ProjectDimension",
+    "How project statistics are grouped: `zone`, `year` (of first registration), `nationality` (of the investors), `investor_kind` (`domestic`, `foreign`, `foreign_invested`)."
+);
+
+api_enum!(
     Role,
     "Role",
     "Staff role: `clerk` (dossier intake), `officer` (registry data, certificate drafts), `approver` (issue, adjust, suspend, revoke), `admin` (users, keys, catalogues)."

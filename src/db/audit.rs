@@ -211,3 +211,26 @@ pub async fn feed_page(
         .map(stored)
         .collect())
 }
+
+/// Certificate events with these actions at or after `from_at` and before `to_at` (RFC 3339
+/// text as stored): (time, action, record after), in order.
+pub async fn certificate_events(
+    conn: &impl ConnectionTrait,
+    actions: &[&str],
+    from_at: &str,
+    to_at: &str,
+) -> Result<Vec<(String, String, Option<String>)>, DbErr> {
+    audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::At)
+        .column(audit_event::Column::Action)
+        .column(audit_event::Column::After)
+        .filter(audit_event::Column::EntityType.eq("certificate"))
+        .filter(audit_event::Column::Action.is_in(actions.iter().copied()))
+        .filter(audit_event::Column::At.gte(from_at))
+        .filter(audit_event::Column::At.lt(to_at))
+        .order_by_asc(audit_event::Column::Seq)
+        .into_tuple()
+        .all(conn)
+        .await
+}

@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod parcel;
 pub mod procedure;
 pub mod project;
+pub mod stats;
 pub mod status_list;
 pub mod text;
 pub mod time;

@@ -19,6 +19,7 @@ pub mod parcels;
 pub mod procedures;
 pub mod projects;
 pub mod state;
+pub mod stats;
 pub mod status_list;
 pub mod users;
 pub mod verification;

@@ -50,7 +50,16 @@ fn access(operation_id: &str) -> Option<Access> {
         "create_procedure" | "update_procedure" | "put_calendar_day" | "delete_calendar_day" => {
             Access::Roles(ADMIN)
         }
-        "get_dossier_stats" => Access::Reader("stats:read"),
+        "get_dossier_stats"
+        | "get_project_stats"
+        | "get_occupancy_stats"
+        | "get_certificate_stats"
+        | "get_project_chart_svg"
+        | "get_project_chart_png"
+        | "get_occupancy_chart_svg"
+        | "get_occupancy_chart_png"
+        | "get_certificate_chart_svg"
+        | "get_certificate_chart_png" => Access::Reader("stats:read"),
         "read_feed" | "export_snapshot" => Access::Reader("feed:read"),
         "export_investors" | "export_projects" | "export_parcels" | "export_leases" => {
             Access::Reader("registry:read")

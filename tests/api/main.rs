@@ -33,6 +33,7 @@ mod openapi;
 mod parcels;
 mod projects;
 mod rate_limit;
+mod stats;
 mod status_list;
 mod verification;
 mod zones;

@@ -48,14 +48,18 @@ fn err(e: impl std::fmt::Display) -> ChartError {
 
 const FONT: &str = "serif";
 
+/// The certificates' Noto Serif, subset to Latin and Vietnamese (templates/fonts, OFL).
+const REGULAR_TTF: &[u8] = include_bytes!("../templates/fonts/NotoSerif-Regular-latin-vi.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../templates/fonts/NotoSerif-Bold-latin-vi.ttf");
+
 static FONTS: Once = Once::new();
 
 /// Registers the embedded font once; plotters measures (and, for PNG, draws) text with it.
 fn fonts() {
     FONTS.call_once(|| {
         for (style, bytes) in [
-            (FontStyle::Normal, crate::certificate::render::REGULAR_TTF),
-            (FontStyle::Bold, crate::certificate::render::BOLD_TTF),
+            (FontStyle::Normal, REGULAR_TTF),
+            (FontStyle::Bold, BOLD_TTF),
         ] {
             if register_font(FONT, style, bytes).is_err() {
                 tracing::error!("the embedded chart font could not be registered");

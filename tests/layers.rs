@@ -38,8 +38,8 @@ const RULES: &[(&str, &[&str])] = &[
     ),
     ("telemetry", &["config"]),
     ("config", &["signing", "domain", "files"]),
-    ("api", &["service", "domain"]),
-    ("web", &["service", "domain"]),
+    ("api", &["service", "charts", "domain"]),
+    ("web", &["service", "charts", "domain"]),
     ("cli", &["service", "domain"]),
     ("demo", &["service", "domain"]),
     (
@@ -47,6 +47,7 @@ const RULES: &[(&str, &[&str])] = &[
         &["db", "certificate", "signing", "files", "domain"],
     ),
     ("files", &[]),
+    ("charts", &[]),
     ("db", &["domain"]),
     ("certificate", &["signing", "domain"]),
     ("signing", &["domain"]),
@@ -72,6 +73,7 @@ const FORBIDDEN_CRATES: &[Forbidden] = &[
     ("certificate", &[PERSISTENCE, HTTP], &["tokio"]),
     ("signing", &[PERSISTENCE, HTTP], &["tokio"]),
     ("files", &[PERSISTENCE, HTTP], &["tokio"]),
+    ("charts", &[PERSISTENCE, HTTP], &["tokio"]),
     (
         "domain",
         &[PERSISTENCE, HTTP],

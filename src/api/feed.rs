@@ -244,7 +244,7 @@ impl FeedApi {
         let cursor = snapshot.cursor.to_string();
         let mut head = json!({
             "kind": "snapshot", "cursor": cursor,
-            "taken_at": crate::db::audit::format_time(snapshot.taken_at), "personal": personal,
+            "taken_at": snapshot.taken_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), "personal": personal,
         })
         .to_string()
         .into_bytes();

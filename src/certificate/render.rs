@@ -32,10 +32,8 @@ use crate::domain::{
     time::iso_vietnam,
 };
 
-pub(crate) const REGULAR_TTF: &[u8] =
-    include_bytes!("../../templates/fonts/NotoSerif-Regular-latin-vi.ttf");
-pub(crate) const BOLD_TTF: &[u8] =
-    include_bytes!("../../templates/fonts/NotoSerif-Bold-latin-vi.ttf");
+const REGULAR_TTF: &[u8] = include_bytes!("../../templates/fonts/NotoSerif-Regular-latin-vi.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../../templates/fonts/NotoSerif-Bold-latin-vi.ttf");
 
 /// Points per millimetre.
 const PT_PER_MM: f32 = 72.0 / 25.4;

@@ -147,6 +147,16 @@ macro_rules! json_answer {
                 String,
             ),
         }
+
+        impl $name {
+            /// 200 with the figures, or 304 when there are none to send.
+            fn of(tag: String, stats: Option<$payload>) -> Self {
+                match stats {
+                    Some(s) => Self::Ok(Json(s), tag, CACHE.to_owned()),
+                    None => Self::NotModified(tag, CACHE.to_owned()),
+                }
+            }
+        }
     };
 }
 
@@ -216,16 +226,23 @@ fn matches(if_none_match: Option<&str>, tag: &str) -> bool {
     })
 }
 
-/// The ETag of a question, and whether the client already has the answer.
-async fn revalidate(
+/// The ETag of a question, and the answer computed by `compute` unless the client already has
+/// it (`None`: answer 304).
+async fn unless_fresh<T, F>(
     state: &AppState,
     question: &str,
     if_none_match: Option<&str>,
-) -> Result<(String, bool), ServiceError> {
+    compute: impl FnOnce() -> F,
+) -> Result<(String, Option<T>), ServiceError>
+where
+    F: std::future::Future<Output = Result<T, ServiceError>>,
+{
     let seq = service::stats::version(&state.db).await?;
     let tag = etag(seq, question, vietnam_date(state.clock.now()));
-    let fresh = matches(if_none_match, &tag);
-    Ok((tag, fresh))
+    if matches(if_none_match, &tag) {
+        return Ok((tag, None));
+    }
+    Ok((tag, Some(compute().await?)))
 }
 
 async fn project_stats(
@@ -434,17 +451,12 @@ impl StatsApi {
     ) -> Result<ProjectStatsFound, StatsError> {
         auth.require_scope(Scope::StatsRead)?;
         let by = by.0.unwrap_or(ProjectDimension::Zone);
-        let (tag, fresh) = revalidate(
-            &state,
-            &format!("projects {by}"),
-            if_none_match.0.as_deref(),
-        )
+        let question = format!("projects {by}");
+        let (tag, stats) = unless_fresh(&state, &question, if_none_match.0.as_deref(), || {
+            project_stats(&state, by)
+        })
         .await?;
-        if fresh {
-            return Ok(ProjectStatsFound::NotModified(tag, CACHE.to_owned()));
-        }
-        let stats = project_stats(&state, by).await?;
-        Ok(ProjectStatsFound::Ok(Json(stats), tag, CACHE.to_owned()))
+        Ok(ProjectStatsFound::of(tag, stats))
     }
 
     /// Occupancy by zone
@@ -465,12 +477,11 @@ impl StatsApi {
         if_none_match: Header<Option<String>>,
     ) -> Result<OccupancyFound, StatsError> {
         auth.require_scope(Scope::StatsRead)?;
-        let (tag, fresh) = revalidate(&state, "occupancy", if_none_match.0.as_deref()).await?;
-        if fresh {
-            return Ok(OccupancyFound::NotModified(tag, CACHE.to_owned()));
-        }
-        let stats = occupancy_stats(&state).await?;
-        Ok(OccupancyFound::Ok(Json(stats), tag, CACHE.to_owned()))
+        let (tag, stats) = unless_fresh(&state, "occupancy", if_none_match.0.as_deref(), || {
+            occupancy_stats(&state)
+        })
+        .await?;
+        Ok(OccupancyFound::of(tag, stats))
     }
 
     /// Certificates issued, adjusted, suspended and revoked by month
@@ -497,21 +508,12 @@ impl StatsApi {
     ) -> Result<CertificateStatsFound, StatsError> {
         auth.require_scope(Scope::StatsRead)?;
         let (from, to) = window(vietnam_date(state.clock.now()), from.0, to.0)?;
-        let (tag, fresh) = revalidate(
-            &state,
-            &format!("certificates {from} {to}"),
-            if_none_match.0.as_deref(),
-        )
+        let question = format!("certificates {from} {to}");
+        let (tag, stats) = unless_fresh(&state, &question, if_none_match.0.as_deref(), || {
+            certificate_stats(&state, from, to)
+        })
         .await?;
-        if fresh {
-            return Ok(CertificateStatsFound::NotModified(tag, CACHE.to_owned()));
-        }
-        let stats = certificate_stats(&state, from, to).await?;
-        Ok(CertificateStatsFound::Ok(
-            Json(stats),
-            tag,
-            CACHE.to_owned(),
-        ))
+        Ok(CertificateStatsFound::of(tag, stats))
     }
 
     /// Chart of projects (SVG)
@@ -539,12 +541,10 @@ impl StatsApi {
         let by = by.0.unwrap_or(ProjectDimension::Zone);
         let measure = measure.0.unwrap_or(Measure::Projects);
         let q = format!("projects.svg {by} {measure:?}");
-        let (tag, fresh) = revalidate(&state, &q, if_none_match.0.as_deref()).await?;
-        let stats = if fresh {
-            None
-        } else {
-            Some(project_stats(&state, by).await?)
-        };
+        let (tag, stats) = unless_fresh(&state, &q, if_none_match.0.as_deref(), || {
+            project_stats(&state, by)
+        })
+        .await?;
         Ok(svg_of(tag, stats, |s| project_chart(s, measure))?)
     }
 
@@ -572,12 +572,10 @@ impl StatsApi {
         let by = by.0.unwrap_or(ProjectDimension::Zone);
         let measure = measure.0.unwrap_or(Measure::Projects);
         let q = format!("projects.png {by} {measure:?}");
-        let (tag, fresh) = revalidate(&state, &q, if_none_match.0.as_deref()).await?;
-        let stats = if fresh {
-            None
-        } else {
-            Some(project_stats(&state, by).await?)
-        };
+        let (tag, stats) = unless_fresh(&state, &q, if_none_match.0.as_deref(), || {
+            project_stats(&state, by)
+        })
+        .await?;
         Ok(png_of(tag, stats, |s| project_chart(s, measure))?)
     }
 
@@ -598,12 +596,11 @@ impl StatsApi {
         if_none_match: Header<Option<String>>,
     ) -> Result<SvgChart, StatsError> {
         auth.require_scope(Scope::StatsRead)?;
-        let (tag, fresh) = revalidate(&state, "occupancy.svg", if_none_match.0.as_deref()).await?;
-        let stats = if fresh {
-            None
-        } else {
-            Some(occupancy_stats(&state).await?)
-        };
+        let (tag, stats) =
+            unless_fresh(&state, "occupancy.svg", if_none_match.0.as_deref(), || {
+                occupancy_stats(&state)
+            })
+            .await?;
         Ok(svg_of(tag, stats, occupancy_chart)?)
     }
 
@@ -624,12 +621,11 @@ impl StatsApi {
         if_none_match: Header<Option<String>>,
     ) -> Result<PngChart, StatsError> {
         auth.require_scope(Scope::StatsRead)?;
-        let (tag, fresh) = revalidate(&state, "occupancy.png", if_none_match.0.as_deref()).await?;
-        let stats = if fresh {
-            None
-        } else {
-            Some(occupancy_stats(&state).await?)
-        };
+        let (tag, stats) =
+            unless_fresh(&state, "occupancy.png", if_none_match.0.as_deref(), || {
+                occupancy_stats(&state)
+            })
+            .await?;
         Ok(png_of(tag, stats, occupancy_chart)?)
     }
 
@@ -657,12 +653,10 @@ impl StatsApi {
         auth.require_scope(Scope::StatsRead)?;
         let (from, to) = window(vietnam_date(state.clock.now()), from.0, to.0)?;
         let q = format!("certificates.svg {from} {to}");
-        let (tag, fresh) = revalidate(&state, &q, if_none_match.0.as_deref()).await?;
-        let stats = if fresh {
-            None
-        } else {
-            Some(certificate_stats(&state, from, to).await?)
-        };
+        let (tag, stats) = unless_fresh(&state, &q, if_none_match.0.as_deref(), || {
+            certificate_stats(&state, from, to)
+        })
+        .await?;
         Ok(svg_of(tag, stats, certificate_chart)?)
     }
 
@@ -689,12 +683,47 @@ impl StatsApi {
         auth.require_scope(Scope::StatsRead)?;
         let (from, to) = window(vietnam_date(state.clock.now()), from.0, to.0)?;
         let q = format!("certificates.png {from} {to}");
-        let (tag, fresh) = revalidate(&state, &q, if_none_match.0.as_deref()).await?;
-        let stats = if fresh {
-            None
-        } else {
-            Some(certificate_stats(&state, from, to).await?)
-        };
+        let (tag, stats) = unless_fresh(&state, &q, if_none_match.0.as_deref(), || {
+            certificate_stats(&state, from, to)
+        })
+        .await?;
         Ok(png_of(tag, stats, certificate_chart)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_takes_the_tag_a_list_a_weak_copy_or_a_star_and_nothing_else() {
+        let tag = etag(
+            7,
+            "occupancy",
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        );
+        assert!(matches(Some(&tag), &tag));
+        assert!(matches(Some(&format!("\"x\", {tag}")), &tag));
+        assert!(matches(Some(&format!("W/{tag}")), &tag));
+        assert!(matches(Some("*"), &tag));
+        assert!(!matches(None, &tag));
+        assert!(!matches(Some("\"s6-0000000000000000\""), &tag));
+        // The same question another day, or after another event, is another answer.
+        assert_ne!(
+            tag,
+            etag(
+                7,
+                "occupancy",
+                NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+            )
+        );
+        assert_ne!(
+            tag,
+            etag(
+                8,
+                "occupancy",
+                NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+            )
+        );
     }
 }

@@ -27,9 +27,9 @@ use crate::{
     domain::{
         auth::Scope,
         feed::{FeedEntity, withhold_personal},
-        investor::{InvestorFilter, InvestorKind},
+        investor::InvestorKind,
         parcel::{LandUse, ParcelFilter, ParcelStatus},
-        project::{ProjectFilter, ProjectStatus},
+        project::ProjectStatus,
     },
     service::{self, AppState, ServiceError},
 };
@@ -99,15 +99,11 @@ where
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         let mut out = csv::Writer::from_writer(BOM.to_vec());
+        if out.write_record(columns).is_err() {
+            return;
+        }
         let mut after = None;
-        let mut first = true;
         loop {
-            if first {
-                first = false;
-                if out.write_record(columns).is_err() {
-                    return;
-                }
-            }
             let (rows, next) = match fetch(after).await {
                 Ok(page) => page,
                 Err(e) => {
@@ -305,11 +301,7 @@ impl ExportsApi {
     ) -> Result<CsvFile, ExportError> {
         auth.require_scope(Scope::RegistryRead)?;
         let personal = auth.may_read_personal();
-        let filter = InvestorFilter {
-            q: q.0,
-            kind: kind.0,
-            nationality: nationality.0.map(|n| n.to_ascii_uppercase()),
-        };
+        let filter = super::investors::investor_filter(q.0, kind.0, nationality.0);
         let db = state.db.clone();
         let body = stream(INVESTOR_COLUMNS, move |after| {
             let (db, filter) = (db.clone(), filter.clone());
@@ -369,16 +361,15 @@ impl ExportsApi {
         registration_year: Query<Option<i32>>,
     ) -> Result<CsvFile, ExportError> {
         auth.require_scope(Scope::RegistryRead)?;
-        let filter = ProjectFilter {
-            q: None,
-            zone_id: zone_id.0,
-            status: status.0,
-            investor_id: investor_id.0,
-            nationality: nationality.0.map(|n| n.to_ascii_uppercase()),
-            min_capital_vnd: min_capital_vnd.0,
-            max_capital_vnd: max_capital_vnd.0,
-            registration_year: registration_year.0,
-        };
+        let filter = super::projects::project_filter(
+            zone_id.0,
+            status.0,
+            investor_id.0,
+            nationality.0,
+            min_capital_vnd.0,
+            max_capital_vnd.0,
+            registration_year.0,
+        );
         let state = (*state).clone();
         let body = stream(PROJECT_COLUMNS, move |after| {
             let (state, filter) = (state.clone(), filter.clone());
@@ -414,7 +405,9 @@ impl ExportsApi {
         };
         let zone = zone_id.0;
         // The zone is checked before the file starts, so a wrong one is a 404, not an empty file.
-        service::parcels::page_all(&state.db, zone, &filter, None, 1).await?;
+        if let Some(z) = zone {
+            service::zones::get(&state.db, z).await?;
+        }
         let db = state.db.clone();
         let body = stream(PARCEL_COLUMNS, move |after| {
             let (db, filter) = (db.clone(), filter.clone());

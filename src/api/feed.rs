@@ -240,11 +240,11 @@ impl FeedApi {
         auth.require_scope(Scope::FeedRead)?;
         let personal = auth.may_read_personal();
         let now = state.clock.now();
-        let snapshot = service::feed::snapshot(&state.db, now, personal).await?;
+        let snapshot = service::feed::snapshot(&state.db, personal).await?;
         let cursor = snapshot.cursor.to_string();
         let mut head = json!({
             "kind": "snapshot", "cursor": cursor,
-            "taken_at": snapshot.taken_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), "personal": personal,
+            "taken_at": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), "personal": personal,
         })
         .to_string()
         .into_bytes();

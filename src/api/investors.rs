@@ -103,6 +103,19 @@ pub struct InvestorView {
     updated_at: DateTime<Utc>,
 }
 
+/// The filter of the investor list and its export, from their query parameters.
+pub(crate) fn investor_filter(
+    q: Option<String>,
+    kind: Option<InvestorKind>,
+    nationality: Option<String>,
+) -> InvestorFilter {
+    InvestorFilter {
+        q,
+        kind,
+        nationality: nationality.map(|n| n.to_ascii_uppercase()),
+    }
+}
+
 impl From<Investor> for InvestorView {
     fn from(i: Investor) -> Self {
         let procedure = i.data.foreign_investor_procedure();
@@ -497,11 +510,7 @@ impl InvestorsApi {
     ) -> Result<Listing<InvestorView>, ListError> {
         auth.require_scope(Scope::RegistryRead)?;
         let after = ListPage::<InvestorView>::after(cursor.0.as_deref())?;
-        let filter = InvestorFilter {
-            q: q.0,
-            kind: kind.0,
-            nationality: nationality.0.map(|n| n.to_ascii_uppercase()),
-        };
+        let filter = investor_filter(q.0, kind.0, nationality.0);
         let page = service::investors::list(&state.db, &filter, after, limit.0.get()).await?;
         Ok(Listing(ListPage::of(page, Into::into)))
     }

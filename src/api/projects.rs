@@ -734,6 +734,28 @@ listed!(
 );
 
 /// Views of projects with their investors' names, read in one query.
+/// The filter of the project list and its export, from their query parameters.
+pub(crate) fn project_filter(
+    zone_id: Option<Uuid>,
+    status: Option<ProjectStatus>,
+    investor_id: Option<Uuid>,
+    nationality: Option<String>,
+    min_capital_vnd: Option<i64>,
+    max_capital_vnd: Option<i64>,
+    registration_year: Option<i32>,
+) -> ProjectFilter {
+    ProjectFilter {
+        q: None,
+        zone_id,
+        status,
+        investor_id,
+        nationality: nationality.map(|n| n.to_ascii_uppercase()),
+        min_capital_vnd,
+        max_capital_vnd,
+        registration_year,
+    }
+}
+
 pub(crate) async fn views(
     state: &AppState,
     projects: Vec<Project>,
@@ -798,16 +820,15 @@ impl ProjectsApi {
     ) -> Result<Listing<ProjectView>, ListError> {
         auth.require_scope(Scope::RegistryRead)?;
         let after = ListPage::<ProjectView>::after(cursor.0.as_deref())?;
-        let filter = ProjectFilter {
-            q: None,
-            zone_id: zone_id.0,
-            status: status.0,
-            investor_id: investor_id.0,
-            nationality: nationality.0.map(|n| n.to_ascii_uppercase()),
-            min_capital_vnd: min_capital_vnd.0,
-            max_capital_vnd: max_capital_vnd.0,
-            registration_year: registration_year.0,
-        };
+        let filter = project_filter(
+            zone_id.0,
+            status.0,
+            investor_id.0,
+            nationality.0,
+            min_capital_vnd.0,
+            max_capital_vnd.0,
+            registration_year.0,
+        );
         let page = service::projects::list(&state.db, &filter, after, limit.0.get()).await?;
         let items = views(&state, page.items).await?;
         Ok(Listing(ListPage::with_items(items, page.next_after)))

@@ -134,8 +134,6 @@ pub struct SnapshotRecord {
 pub struct Snapshot {
     /// Follow the feed after this cursor to stay current.
     pub cursor: i64,
-    /// When it was taken.
-    pub taken_at: DateTime<Utc>,
     /// The records; an error ends the stream.
     pub records: mpsc::Receiver<Result<SnapshotRecord, ServiceError>>,
 }
@@ -146,11 +144,7 @@ const SNAPSHOT_BATCH: u64 = 500;
 /// Takes a snapshot of every entity the feed carries, read in one read-only transaction so that
 /// it is exactly the state after event `cursor`. The rows are read in batches by a task and
 /// handed over through a small channel, so memory stays flat however large the registry.
-pub async fn snapshot(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    personal: bool,
-) -> Result<Snapshot, ServiceError> {
+pub async fn snapshot(db: &DatabaseConnection, personal: bool) -> Result<Snapshot, ServiceError> {
     let txn = db::begin_snapshot(db).await?;
     let cursor = db::audit::last_seq(&txn).await?;
     let (tx, rx) = mpsc::channel(64);
@@ -163,7 +157,6 @@ pub async fn snapshot(
     });
     Ok(Snapshot {
         cursor,
-        taken_at: now,
         records: rx,
     })
 }

@@ -11,8 +11,9 @@
 //!
 //! Run: `cargo bench --bench export`. `EXPORT_ROWS` sets the largest size (1,000,000).
 
+mod support;
+
 use std::{
-    collections::HashMap,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -21,29 +22,9 @@ use std::{
 };
 
 use chrono::Utc;
-use invest_registry::{config::Settings, startup};
+use invest_registry::startup;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
-
-fn settings(dir: &std::path::Path) -> Settings {
-    let env: HashMap<String, String> = [
-        ("DATA_DIR", dir.display().to_string()),
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite").display()),
-        ),
-        (
-            "BOOTSTRAP_ADMIN_PASSWORD",
-            "bench-admin-password".to_owned(),
-        ),
-        ("PUBLIC_BASE_URL", "https://dkdt.quangtri.gov.vn".to_owned()),
-        ("LOG_LEVEL", "error".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    Settings::from_sources(None, &env).expect("settings")
-}
 
 /// A field of `/proc/self/status`, in KiB.
 fn status_kib(field: &str) -> u64 {
@@ -131,7 +112,7 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let application = startup::Application::build(settings(dir.path()))
+    let application = startup::Application::build(support::settings(dir.path()))
         .await
         .expect("app");
     let db = application.state.db.clone();
@@ -140,7 +121,7 @@ async fn main() {
     let url = |p: &str| format!("http://{addr}{p}");
     let login: Value = client
         .post(url("/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": "bench-admin-password"}))
+        .json(&json!({"username": "admin", "password": support::ADMIN_PASSWORD}))
         .send()
         .await
         .expect("login")

@@ -7,10 +7,9 @@
 //!
 //! Run: `cargo bench --bench issuance` (release build). `ISSUANCE_ROUNDS` sets the iterations.
 
-use std::{
-    collections::HashMap,
-    time::{Duration, Instant},
-};
+mod support;
+
+use std::time::{Duration, Instant};
 
 use invest_registry::{
     certificate::{
@@ -46,26 +45,6 @@ fn time<T>(rounds: usize, mut f: impl FnMut() -> T) -> Vec<Duration> {
             t.elapsed()
         })
         .collect()
-}
-
-fn settings(dir: &std::path::Path) -> Settings {
-    let env: HashMap<String, String> = [
-        ("DATA_DIR", dir.display().to_string()),
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite").display()),
-        ),
-        (
-            "BOOTSTRAP_ADMIN_PASSWORD",
-            "bench-admin-password".to_owned(),
-        ),
-        ("PUBLIC_BASE_URL", "https://dkdt.quangtri.gov.vn".to_owned()),
-        ("LOG_LEVEL", "error".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    Settings::from_sources(None, &env).expect("settings")
 }
 
 fn in_process(settings: &Settings, rounds: usize) {
@@ -166,7 +145,7 @@ async fn http(settings: Settings, rounds: usize) {
             r["token"].as_str().expect("token").to_owned()
         }
     };
-    let admin = login("admin", "bench-admin-password").await;
+    let admin = login("admin", support::ADMIN_PASSWORD).await;
     for (u, roles, title) in [
         ("officer", json!(["officer"]), Value::Null),
         ("approver", json!(["approver"]), json!("PHÓ TRƯỞNG BAN")),
@@ -288,7 +267,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = settings(dir.path());
+    let settings = support::settings(dir.path());
     in_process(&settings, rounds);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(http(settings, (rounds / 3).max(10)));

@@ -88,6 +88,35 @@ pub struct Settings {
     /// Largest request body of the upload operations (a submission with its files), in bytes
     /// (`MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: usize,
+    /// How webhook deliveries are made.
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhook deliveries are made (`WEBHOOK_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Whether endpoints may be plain `http` (`WEBHOOK_ALLOW_HTTP`, default false): for
+    /// receivers inside the province's network only.
+    pub allow_http: bool,
+    /// Deliveries one instance makes at once, to different endpoints (`WEBHOOK_WORKERS`,
+    /// default 2; 0 leaves delivery to other instances).
+    pub workers: usize,
+    /// Longest wait for an endpoint's answer (`WEBHOOK_TIMEOUT_SECONDS`, default 10).
+    pub timeout_seconds: u64,
+    /// How long an instance's claim on an endpoint lasts without renewal
+    /// (`WEBHOOK_LEASE_SECONDS`, default 60; more than the timeout).
+    pub lease_seconds: u64,
+    /// How often an idle instance looks for due endpoints (`WEBHOOK_POLL_INTERVAL_MS`,
+    /// default 1000).
+    pub poll_interval_ms: u64,
+    /// The wait after a first failure, doubled after each further one
+    /// (`WEBHOOK_RETRY_BASE_MS`, default 5000).
+    pub retry_base_ms: u64,
+    /// The longest wait between attempts (`WEBHOOK_RETRY_MAX_SECONDS`, default 3600).
+    pub retry_max_seconds: u64,
+    /// Failures in a row after which an endpoint is paused (`WEBHOOK_PAUSE_AFTER`, default 15:
+    /// about a day of retries with the default waits).
+    pub pause_after: u32,
 }
 
 /// How log lines are written.
@@ -156,6 +185,14 @@ const KNOWN: &[&str] = &[
     "MAX_ATTACHMENT_BYTES",
     "MAX_ATTACHMENTS_PER_DOSSIER",
     "MAX_UPLOAD_BYTES",
+    "WEBHOOK_ALLOW_HTTP",
+    "WEBHOOK_WORKERS",
+    "WEBHOOK_TIMEOUT_SECONDS",
+    "WEBHOOK_LEASE_SECONDS",
+    "WEBHOOK_POLL_INTERVAL_MS",
+    "WEBHOOK_RETRY_BASE_MS",
+    "WEBHOOK_RETRY_MAX_SECONDS",
+    "WEBHOOK_PAUSE_AFTER",
 ];
 
 impl Settings {
@@ -470,7 +507,60 @@ impl Settings {
             1_000_000,
         )?;
         let trusted_proxies = parse_networks(get("TRUSTED_PROXIES").unwrap_or(""))?;
+        let webhooks = WebhookSettings {
+            allow_http: parse_bool(get("WEBHOOK_ALLOW_HTTP"), "WEBHOOK_ALLOW_HTTP", false)?,
+            workers: parse_number(get("WEBHOOK_WORKERS"), "WEBHOOK_WORKERS", 2, 0, 64)?,
+            timeout_seconds: parse_number(
+                get("WEBHOOK_TIMEOUT_SECONDS"),
+                "WEBHOOK_TIMEOUT_SECONDS",
+                10,
+                1,
+                300,
+            )?,
+            lease_seconds: parse_number(
+                get("WEBHOOK_LEASE_SECONDS"),
+                "WEBHOOK_LEASE_SECONDS",
+                60,
+                2,
+                3600,
+            )?,
+            poll_interval_ms: parse_number(
+                get("WEBHOOK_POLL_INTERVAL_MS"),
+                "WEBHOOK_POLL_INTERVAL_MS",
+                1000,
+                10,
+                600_000,
+            )?,
+            retry_base_ms: parse_number(
+                get("WEBHOOK_RETRY_BASE_MS"),
+                "WEBHOOK_RETRY_BASE_MS",
+                5000,
+                10,
+                3_600_000,
+            )?,
+            retry_max_seconds: parse_number(
+                get("WEBHOOK_RETRY_MAX_SECONDS"),
+                "WEBHOOK_RETRY_MAX_SECONDS",
+                3600,
+                1,
+                604_800,
+            )?,
+            pause_after: parse_number(
+                get("WEBHOOK_PAUSE_AFTER"),
+                "WEBHOOK_PAUSE_AFTER",
+                15,
+                1,
+                1000,
+            )?,
+        };
+        if webhooks.lease_seconds <= webhooks.timeout_seconds {
+            return Err(ConfigError::new(
+                "WEBHOOK_LEASE_SECONDS",
+                "must be more than WEBHOOK_TIMEOUT_SECONDS, or a slow delivery could outlive its claim",
+            ));
+        }
         Ok(Self {
+            webhooks,
             public_rate_limit_per_minute,
             public_rate_limit_burst,
             trusted_proxies,
@@ -540,6 +630,7 @@ impl fmt::Debug for Settings {
                 &self.status_bundle_max_age_hours,
             )
             .field("feed_retention_days", &self.feed_retention_days)
+            .field("webhooks", &self.webhooks)
             .finish_non_exhaustive()
     }
 }
@@ -623,6 +714,18 @@ where
                 format!("'{text}' is not a whole number from {min} to {max}"),
             )),
         },
+    }
+}
+
+fn parse_bool(v: Option<&str>, name: &str, default: bool) -> Result<bool, ConfigError> {
+    match v.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            name,
+            format!("'{other}' is not true or false"),
+        )),
     }
 }
 

@@ -22,4 +22,6 @@ pub mod session;
 pub mod sign_in_attempt;
 pub mod signing_key;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 pub mod zone;

@@ -11,7 +11,7 @@ use super::{ApiTags, problem::problem_responses, security::ReaderAuth};
 use crate::{
     domain::{
         auth::Scope,
-        feed::{FeedEntity, parse_cursor},
+        feed::{self, FeedEntity, parse_cursor},
     },
     service::{
         self, AppState, ServiceError,
@@ -119,26 +119,6 @@ problem_responses! {
     }
 }
 
-fn href(entity: FeedEntity, id: &str, data: &Value) -> String {
-    match entity {
-        FeedEntity::Zone => format!("/api/v1/zones/{id}"),
-        FeedEntity::Parcel => format!("/api/v1/parcels/{id}"),
-        FeedEntity::Investor => format!("/api/v1/investors/{id}"),
-        FeedEntity::Project => format!("/api/v1/projects/{id}"),
-        FeedEntity::Lease => format!(
-            "/api/v1/projects/{}/leases",
-            data.get("project_id").and_then(Value::as_str).unwrap_or("")
-        ),
-        FeedEntity::Certificate => format!("/api/v1/certificates/{id}"),
-        FeedEntity::Dossier => format!("/api/v1/dossiers/{id}"),
-    }
-}
-
-fn pdf_href(entity: FeedEntity, id: &str, data: &Value) -> Option<String> {
-    (entity == FeedEntity::Certificate && data.get("pdf_sha256").is_some_and(|v| !v.is_null()))
-        .then(|| format!("/api/v1/certificates/{id}/pdf"))
-}
-
 impl From<FeedEvent> for FeedEventView {
     fn from(e: FeedEvent) -> Self {
         Self {
@@ -148,8 +128,8 @@ impl From<FeedEvent> for FeedEventView {
                 .unwrap_or_default(),
             kind: e.action,
             entity_type: e.entity,
-            href: href(e.entity, &e.entity_id, &e.record),
-            pdf_href: pdf_href(e.entity, &e.entity_id, &e.record),
+            href: feed::href(e.entity, &e.entity_id, &e.record),
+            pdf_href: feed::pdf_href(e.entity, &e.entity_id, &e.record),
             entity_id: e.entity_id,
             data: match e.record {
                 Value::Object(map) => map.into_iter().collect(),

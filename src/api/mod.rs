@@ -30,6 +30,7 @@ pub mod trust;
 pub mod types;
 pub mod users;
 pub mod verify;
+pub mod webhooks;
 pub mod zones;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -68,6 +69,9 @@ pub enum ApiTags {
     /// For the systems that mirror the registry (tax, statistics, land, customs, the national
     /// investment system): the change feed in commit order and the snapshot it continues from.
     Feed,
+    /// Webhooks: the change feed pushed to agencies' endpoints, signed, retried, logged
+    /// (administrators register them for an agency key).
+    Webhooks,
     /// Registry statistics (projects and capital by zone, year, nationality and kind of
     /// investor; occupancy; certificates by month) as JSON and as charts.
     Stats,
@@ -92,7 +96,12 @@ pub type Apis = (
         dossiers::DossiersApi,
         procedures::ProceduresApi,
     ),
-    (feed::FeedApi, exports::ExportsApi, stats::StatsApi),
+    (
+        feed::FeedApi,
+        exports::ExportsApi,
+        stats::StatsApi,
+        webhooks::WebhooksApi,
+    ),
     (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
 );
 

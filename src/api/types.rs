@@ -117,6 +117,17 @@ api_enum!(
 );
 
 api_enum!(
+    crate::domain::webhook::WebhookStatus,
+    "WebhookStatus",
+    "Whether a webhook endpoint gets deliveries: `active`, or `paused` (after repeated failures, or because its agency key was revoked) until an administrator resumes it."
+);
+api_enum!(
+    crate::domain::webhook::DeliveryOutcome,
+    "DeliveryOutcome",
+    "How a delivery attempt ended: `delivered` (the endpoint answered 2xx) or `failed`."
+);
+
+api_enum!(
     crate::domain::stats::ProjectDimension,
     "ProjectDimension",
     "How project statistics are grouped: `zone`, `year` (of first registration), `nationality` (of the investors), `investor_kind` (`domestic`, `foreign`, `foreign_invested`)."

@@ -14,6 +14,7 @@ pub mod sign_in;
 pub mod signing_keys;
 pub mod users;
 pub mod verification;
+pub mod webhooks;
 pub mod zones;
 
 use std::time::Duration;

@@ -81,6 +81,28 @@ pub fn withhold_personal(entity: FeedEntity, record: &mut Value) {
     }
 }
 
+/// Where the API serves the entity of an event now (for a lease: its project's leases).
+pub fn href(entity: FeedEntity, id: &str, data: &Value) -> String {
+    match entity {
+        FeedEntity::Zone => format!("/api/v1/zones/{id}"),
+        FeedEntity::Parcel => format!("/api/v1/parcels/{id}"),
+        FeedEntity::Investor => format!("/api/v1/investors/{id}"),
+        FeedEntity::Project => format!("/api/v1/projects/{id}"),
+        FeedEntity::Lease => format!(
+            "/api/v1/projects/{}/leases",
+            data.get("project_id").and_then(Value::as_str).unwrap_or("")
+        ),
+        FeedEntity::Certificate => format!("/api/v1/certificates/{id}"),
+        FeedEntity::Dossier => format!("/api/v1/dossiers/{id}"),
+    }
+}
+
+/// For an issued certificate version: where its signed PDF is.
+pub fn pdf_href(entity: FeedEntity, id: &str, data: &Value) -> Option<String> {
+    (entity == FeedEntity::Certificate && data.get("pdf_sha256").is_some_and(|v| !v.is_null()))
+        .then(|| format!("/api/v1/certificates/{id}/pdf"))
+}
+
 /// A feed cursor: the sequence number of the last event a consumer has seen, as decimal text
 /// (`0` before the first).
 pub fn parse_cursor(text: &str) -> Option<i64> {

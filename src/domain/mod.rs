@@ -20,6 +20,7 @@ pub mod status_list;
 pub mod text;
 pub mod time;
 pub mod verification;
+pub mod webhook;
 pub mod zone;
 
 use std::borrow::Cow;

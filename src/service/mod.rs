@@ -23,6 +23,7 @@ pub mod stats;
 pub mod status_list;
 pub mod users;
 pub mod verification;
+pub mod webhooks;
 pub mod zones;
 
 use uuid::Uuid;

@@ -47,4 +47,6 @@ pub struct AppState {
     pub keys: KeyRing,
     /// The time: the system's clock, or a manual one in tests.
     pub clock: SharedClock,
+    /// How webhooks are registered and delivered.
+    pub webhooks: Arc<super::webhooks::WebhookSettings>,
 }

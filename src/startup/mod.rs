@@ -21,7 +21,7 @@ use crate::{
     db, demo,
     domain::certificate::content::IssuingBody,
     service::{
-        AppState, Policy,
+        self, AppState, Policy,
         clock::{self, SharedClock},
         keys, users,
         verification::KeyRing,
@@ -136,6 +136,7 @@ impl Application {
                 issuer,
                 keys,
                 clock,
+                webhooks: Arc::new(webhook_settings(&settings)),
             },
             settings: Arc::new(settings),
         })
@@ -182,6 +183,32 @@ fn policy(settings: &Settings) -> Policy {
         max_upload_bytes: settings.max_upload_bytes,
         feed_retention_days: settings.feed_retention_days,
     }
+}
+
+/// How this instance delivers webhooks, from the settings.
+pub fn webhook_settings(settings: &Settings) -> service::webhooks::WebhookSettings {
+    let w = &settings.webhooks;
+    service::webhooks::WebhookSettings {
+        allow_http: w.allow_http,
+        timeout: Duration::from_secs(w.timeout_seconds),
+        lease: Duration::from_secs(w.lease_seconds),
+        poll_interval: Duration::from_millis(w.poll_interval_ms),
+        retry: crate::domain::webhook::RetryPolicy {
+            base: Duration::from_millis(w.retry_base_ms),
+            cap: Duration::from_secs(w.retry_max_seconds),
+            pause_after: w.pause_after,
+        },
+        workers: w.workers,
+        public_base_url: settings.public_base_url.as_str().to_owned(),
+    }
+}
+
+/// Delivers webhooks in the background of this process, under a name of its own (leases in the
+/// database say which instance holds an endpoint).
+fn webhook_delivery(application: &Application) -> impl std::future::Future<Output = ()> + 'static {
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    let instance = format!("{}-{}", std::process::id(), &random[random.len() - 8..]);
+    service::webhooks::run(application.state.clone(), instance)
 }
 
 /// What the issuer prints and links.
@@ -295,14 +322,16 @@ pub async fn serve(application: Application) -> Result<(), StartupError> {
         database = %settings.database_url_redacted(),
         "invest-registry listening; API docs at /docs"
     );
-    server::serve(
+    let delivery = tokio::spawn(webhook_delivery(&application));
+    let served = server::serve(
         listener,
         app(&application),
         server_limits(&settings),
         shutdown_signal(),
     )
-    .await
-    .map_err(StartupError::Serve)?;
+    .await;
+    delivery.abort();
+    served.map_err(StartupError::Serve)?;
     tracing::info!("invest-registry stopped");
     Ok(())
 }
@@ -314,14 +343,16 @@ pub async fn spawn(
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let limits = server_limits(&application.settings);
+    // One task: aborting it (a test's restart) stops the server and its deliveries together.
     let handle = tokio::spawn(async move {
-        let _ = server::serve(
+        let delivery = webhook_delivery(&application);
+        let serving = server::serve(
             listener,
             app(&application),
             limits,
             std::future::pending::<()>(),
-        )
-        .await;
+        );
+        let _ = tokio::join!(serving, delivery);
     });
     Ok((addr, handle))
 }

@@ -16,6 +16,8 @@ enum Access {
     Reader(&'static str),
     /// Only these roles.
     Roles(&'static [&'static str]),
+    /// An administrator, or an agency key with this scope (for what is the key's own).
+    AdminOrKey(&'static str),
 }
 
 const EDITORS: &[&str] = &["officer", "admin"];
@@ -61,6 +63,10 @@ fn access(operation_id: &str) -> Option<Access> {
         | "get_certificate_chart_svg"
         | "get_certificate_chart_png" => Access::Reader("stats:read"),
         "read_feed" | "export_snapshot" => Access::Reader("feed:read"),
+        "list_webhooks" | "get_webhook" | "list_webhook_deliveries" => {
+            Access::AdminOrKey("feed:read")
+        }
+        "create_webhook" | "delete_webhook" | "resume_webhook" => Access::Roles(ADMIN),
         "export_investors" | "export_projects" | "export_parcels" | "export_leases" => {
             Access::Reader("registry:read")
         }
@@ -127,6 +133,7 @@ fn body(operation_id: &str, n: usize) -> Option<Value> {
         }
         "reset_user_password" => json!({"password": "another-long-password"}),
         "create_api_key" => json!({"agency": "Sở Tài chính", "scopes": ["stats:read"]}),
+        "create_webhook" => json!({}),
         "create_dossier"
         | "create_procedure"
         | "update_procedure"
@@ -255,13 +262,15 @@ async fn every_operation_is_protected_as_declared() {
                         status != 401 && status != 403,
                         "{op_id} with a {scope} key got {status}"
                     ),
-                    Access::Reader(s) if s == *scope => {
+                    Access::Reader(s) | Access::AdminOrKey(s) if s == *scope => {
                         assert!(
                             status != 401 && status != 403,
                             "{op_id} with a {scope} key got {status}"
                         )
                     }
-                    Access::Reader(_) => assert_eq!(status, 403, "{op_id} with a {scope} key"),
+                    Access::Reader(_) | Access::AdminOrKey(_) => {
+                        assert_eq!(status, 403, "{op_id} with a {scope} key")
+                    }
                     // Keys never write and never reach staff operations.
                     Access::AnyStaff | Access::Roles(_) => {
                         assert_eq!(status, 401, "{op_id} with a {scope} key")
@@ -293,6 +302,7 @@ async fn every_operation_is_protected_as_declared() {
                 let allowed = match access {
                     Access::Public | Access::AnyStaff | Access::Reader(_) => true,
                     Access::Roles(r) => r.contains(role),
+                    Access::AdminOrKey(_) => *role == "admin",
                 };
                 if allowed {
                     assert!(

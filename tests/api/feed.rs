@@ -119,7 +119,7 @@ pub(crate) async fn snapshot(
 
 /// Registry work of every kind on one instance: a zone with a parcel, an investor and a project
 /// with a lease and an issued certificate, a project change, a revoked certificate, a dossier.
-async fn work(app: &TestApp, desk: &Desk, tag: &str) {
+pub(crate) async fn work(app: &TestApp, desk: &Desk, tag: &str) {
     let (project, cert, approver) = issued(app, &format!("KCN-FD-{tag}")).await;
     let pid = project["id"].as_str().unwrap();
     let p: Value = app

@@ -36,4 +36,5 @@ mod rate_limit;
 mod stats;
 mod status_list;
 mod verification;
+mod webhooks;
 mod zones;

@@ -367,7 +367,7 @@ async fn an_endpoint_that_keeps_failing_is_paused_reported_and_resumed() {
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let mut w = Value::Null;
-    for _ in 0..200 {
+    for _ in 0..600 {
         w = webhook(&app, &hook).await;
         if w["status"] == "paused" {
             break;
@@ -457,7 +457,7 @@ async fn a_revoked_key_pauses_its_endpoints() {
         .post("/api/v1/zones", &crate::helpers::zone_body("KCN-WH-2"))
         .await;
     let mut w = Value::Null;
-    for _ in 0..200 {
+    for _ in 0..600 {
         w = webhook(&app, &hook).await;
         if w["status"] == "paused" {
             break;

@@ -38,8 +38,9 @@ pub struct InvestorsApi;
 pub struct DocumentView {
     /// Kind of document.
     doc_type: DocType,
-    /// Number: CCCD 12 digits; enterprise code 10 digits or 10-3.
-    number: String,
+    /// Number: CCCD 12 digits; enterprise code 10 digits or 10-3. An individual's is absent for
+    /// an agency key without `personal:read`.
+    number: Option<String>,
     /// Date of issue.
     issue_date: Option<Date>,
     /// Place of issue or issuing body.
@@ -129,7 +130,7 @@ impl From<Investor> for InvestorView {
             nationality: d.nationality,
             document: DocumentView {
                 doc_type: d.document.doc_type,
-                number: d.document.number,
+                number: Some(d.document.number),
                 issue_date: d.document.issue_date.map(Date),
                 issuer: d.document.issuer,
             },
@@ -150,6 +151,29 @@ impl From<Investor> for InvestorView {
             created_at: i.created_at,
             updated_at: i.updated_at,
         }
+    }
+}
+
+impl InvestorView {
+    /// What an agency key without `personal:read` may see: an individual's birth date, identity
+    /// document (number, date and place of issue) and addresses, and an organisation's
+    /// representative's identity number, are left out, as in the feed and the exports.
+    fn for_reader(mut self, personal: bool) -> Self {
+        if personal {
+            return self;
+        }
+        if self.kind.is_individual() {
+            self.date_of_birth = None;
+            self.permanent_address = None;
+            self.current_address = None;
+            self.document.number = None;
+            self.document.issue_date = None;
+            self.document.issuer = None;
+        }
+        if let Some(r) = &mut self.representative {
+            r.doc_number = None;
+        }
+        self
     }
 }
 
@@ -512,7 +536,10 @@ impl InvestorsApi {
         let after = ListPage::<InvestorView>::after(cursor.0.as_deref())?;
         let filter = investor_filter(q.0, kind.0, nationality.0);
         let page = service::investors::list(&state.db, &filter, after, limit.0.get()).await?;
-        Ok(Listing(ListPage::of(page, Into::into)))
+        let personal = auth.may_read_personal();
+        Ok(Listing(ListPage::of(page, |i| {
+            InvestorView::from(i).for_reader(personal)
+        })))
     }
 
     /// Register an investor
@@ -543,8 +570,11 @@ impl InvestorsApi {
         id: Path<Lenient<Uuid>>,
     ) -> Result<Found<InvestorView>, ReadError> {
         auth.require_scope(Scope::RegistryRead)?;
-        Ok(found(
-            service::investors::get(&state.db, id.0.param("id")?).await?,
+        let investor = service::investors::get(&state.db, id.0.param("id")?).await?;
+        let version = investor.version;
+        Ok(Found::new(
+            InvestorView::from(investor).for_reader(auth.may_read_personal()),
+            version,
         ))
     }
 

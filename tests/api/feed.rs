@@ -297,6 +297,33 @@ async fn identity_numbers_birth_dates_and_addresses_need_the_personal_scope() {
     assert_eq!(shown["date_of_birth"], "1980-07-21");
     assert_eq!(shown["permanent_address"], "Seoul");
 
+    // The investor list and record keep the same rule for agency keys.
+    let id = person["id"].as_str().unwrap();
+    let registry_personal = agency_key(&app, &["registry:read", "personal:read"]).await;
+    for path in [
+        format!("/api/v1/investors/{id}"),
+        "/api/v1/investors".to_owned(),
+    ] {
+        let text = with_key(&app, &registry_only, &path)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("Park Ji-sung"), "{text}");
+        for secret in ["M98765432", "1980-07-21", "Seoul"] {
+            assert!(!text.contains(secret), "{secret} leaked by {path}");
+        }
+        let text = with_key(&app, &registry_personal, &path)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains("M98765432") && text.contains("1980-07-21"),
+            "{text}"
+        );
+    }
+
     // Without feed:read: 403, for the feed and the snapshot alike; without credentials: 401.
     let resp = with_key(&app, &registry_only, "/api/v1/feed").await;
     assert_problem(resp, 403, "forbidden").await;

@@ -37,6 +37,87 @@ pub struct Bars {
     pub percent: bool,
 }
 
+/// What a chart of projects measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// The number of projects.
+    Projects,
+    /// The registered capital, in billions of đồng.
+    Capital,
+}
+
+/// One group of a project chart: its label, its projects and their registered capital (đồng).
+pub type ProjectBar = (String, u64, i64);
+
+/// Projects (or their registered capital) by group; `by` is the grouping (`zone`, `year`,
+/// `nationality`, `investor_kind`).
+pub fn projects(by: &str, measure: Measure, groups: &[ProjectBar]) -> Bars {
+    let by = match by {
+        "zone" => "khu",
+        "year" => "năm đăng ký",
+        "nationality" => "quốc tịch nhà đầu tư",
+        _ => "loại nhà đầu tư",
+    };
+    let (title, unit) = match measure {
+        Measure::Projects => (format!("Số dự án theo {by}"), "dự án"),
+        Measure::Capital => (format!("Vốn đầu tư đăng ký theo {by}"), "tỷ đồng"),
+    };
+    Bars {
+        title,
+        unit: unit.to_owned(),
+        series: vec![Series {
+            name: unit.to_owned(),
+            values: groups
+                .iter()
+                .map(|(_, projects, capital)| match measure {
+                    Measure::Projects => *projects as f64,
+                    Measure::Capital => *capital as f64 / 1e9,
+                })
+                .collect(),
+        }],
+        labels: groups.iter().map(|(label, _, _)| label.clone()).collect(),
+        percent: false,
+    }
+}
+
+/// Occupancy by zone: each zone's code and its rate in percent (none without industrial land).
+pub fn occupancy(zones: &[(String, Option<f64>)]) -> Bars {
+    Bars {
+        title: "Tỷ lệ lấp đầy theo khu".to_owned(),
+        unit: "%".to_owned(),
+        series: vec![Series {
+            name: "Tỷ lệ lấp đầy".to_owned(),
+            values: zones.iter().map(|(_, rate)| rate.unwrap_or(0.0)).collect(),
+        }],
+        labels: zones.iter().map(|(code, _)| code.clone()).collect(),
+        percent: true,
+    }
+}
+
+/// One month of a certificate chart: `YYYY-MM` and the certificates issued, adjusted,
+/// suspended and revoked.
+pub type MonthBars = (String, [u64; 4]);
+
+/// Certificates by month.
+pub fn certificates(months: &[MonthBars]) -> Bars {
+    let series = |name: &str, k: usize| Series {
+        name: name.to_owned(),
+        values: months.iter().map(|(_, c)| c[k] as f64).collect(),
+    };
+    Bars {
+        title: "Giấy chứng nhận theo tháng".to_owned(),
+        unit: "giấy".to_owned(),
+        series: vec![
+            series("Cấp mới", 0),
+            series("Điều chỉnh", 1),
+            series("Ngừng hiệu lực", 2),
+            series("Thu hồi", 3),
+        ],
+        labels: months.iter().map(|(m, _)| m.clone()).collect(),
+        percent: false,
+    }
+}
+
 /// A chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
 #[error("chart: {0}")]

@@ -322,69 +322,39 @@ async fn certificate_stats(
 }
 
 fn project_chart(s: &ProjectStatsView, measure: Measure) -> charts::Bars {
-    let by = match s.by.as_str() {
-        "zone" => "khu",
-        "year" => "năm đăng ký",
-        "nationality" => "quốc tịch nhà đầu tư",
-        _ => "loại nhà đầu tư",
+    let groups: Vec<charts::ProjectBar> = s
+        .groups
+        .iter()
+        .map(|g| (g.label.clone(), g.projects, g.registered_capital_vnd))
+        .collect();
+    let measure = match measure {
+        Measure::Projects => charts::Measure::Projects,
+        Measure::Capital => charts::Measure::Capital,
     };
-    let (title, unit) = match measure {
-        Measure::Projects => (format!("Số dự án theo {by}"), "dự án"),
-        Measure::Capital => (format!("Vốn đầu tư đăng ký theo {by}"), "tỷ đồng"),
-    };
-    charts::Bars {
-        title,
-        unit: unit.to_owned(),
-        series: vec![charts::Series {
-            name: unit.to_owned(),
-            values: s
-                .groups
-                .iter()
-                .map(|g| match measure {
-                    Measure::Projects => g.projects as f64,
-                    Measure::Capital => g.registered_capital_vnd as f64 / 1e9,
-                })
-                .collect(),
-        }],
-        labels: s.groups.iter().map(|g| g.label.clone()).collect(),
-        percent: false,
-    }
+    charts::projects(&s.by, measure, &groups)
 }
 
 fn occupancy_chart(s: &OccupancyStatsView) -> charts::Bars {
-    charts::Bars {
-        title: "Tỷ lệ lấp đầy theo khu".to_owned(),
-        unit: "%".to_owned(),
-        series: vec![charts::Series {
-            name: "Tỷ lệ lấp đầy".to_owned(),
-            values: s
-                .zones
-                .iter()
-                .map(|z| z.rate_percent.unwrap_or(0.0))
-                .collect(),
-        }],
-        labels: s.zones.iter().map(|z| z.code.clone()).collect(),
-        percent: true,
-    }
+    let zones: Vec<(String, Option<f64>)> = s
+        .zones
+        .iter()
+        .map(|z| (z.code.clone(), z.rate_percent))
+        .collect();
+    charts::occupancy(&zones)
 }
 
 fn certificate_chart(s: &CertificateStatsView) -> charts::Bars {
-    let series = |name: &str, f: fn(&MonthView) -> u64| charts::Series {
-        name: name.to_owned(),
-        values: s.months.iter().map(|m| f(m) as f64).collect(),
-    };
-    charts::Bars {
-        title: "Giấy chứng nhận theo tháng".to_owned(),
-        unit: "giấy".to_owned(),
-        series: vec![
-            series("Cấp mới", |m| m.issued),
-            series("Điều chỉnh", |m| m.adjusted),
-            series("Ngừng hiệu lực", |m| m.suspended),
-            series("Thu hồi", |m| m.revoked),
-        ],
-        labels: s.months.iter().map(|m| m.month.clone()).collect(),
-        percent: false,
-    }
+    let months: Vec<charts::MonthBars> = s
+        .months
+        .iter()
+        .map(|m| {
+            (
+                m.month.clone(),
+                [m.issued, m.adjusted, m.suspended, m.revoked],
+            )
+        })
+        .collect();
+    charts::certificates(&months)
 }
 
 /// What a project chart measures.

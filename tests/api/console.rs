@@ -1393,3 +1393,70 @@ async fn an_address_with_a_bad_or_unknown_id_is_the_consoles_not_found_page() {
     let resp = app.anonymous().get("/api/v1/zones/not-an-id").await;
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
 }
+
+#[tokio::test]
+async fn the_console_shows_the_registrys_charts_and_offers_them_for_reports() {
+    let app = TestApp::spawn().await;
+    crate::issuing::issued(&app, "KCN-CH-C").await;
+    let mut officer = Visitor::new(&app);
+    officer.sign_in("officer", USER_PASSWORD).await;
+    let (status, html, _) = officer.get("/console/stats?by=year").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<h1>Thống kê</h1>"), "{html}");
+    assert!(html.contains("<option value=\"year\" selected>Theo năm đăng ký</option>"));
+    for src in [
+        "/console/stats/projects.svg?by=year",
+        "/console/stats/capital.svg?by=year",
+        "/console/stats/occupancy.svg",
+        "/console/stats/certificates.svg",
+        "/console/stats/occupancy.png",
+    ] {
+        assert!(
+            html.contains(&format!("\"{src}\"")),
+            "{src} not on the page"
+        );
+    }
+    for (path, title) in [
+        (
+            "/console/stats/projects.svg?by=year",
+            "Số dự án theo năm đăng ký",
+        ),
+        (
+            "/console/stats/capital.svg?by=nationality",
+            "Vốn đầu tư đăng ký theo quốc tịch",
+        ),
+        ("/console/stats/occupancy.svg", "Tỷ lệ lấp đầy theo khu"),
+        (
+            "/console/stats/certificates.svg",
+            "Giấy chứng nhận theo tháng",
+        ),
+    ] {
+        let (status, svg, headers) = officer.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers["content-type"], "image/svg+xml", "{path}");
+        assert!(svg.starts_with("<svg") && svg.contains(title), "{path}");
+    }
+    let png = officer
+        .client
+        .get(app.url("/console/stats/certificates.png"))
+        .header("cookie", officer.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    // Unknown charts are the console's not-found page; strangers are sent to sign in.
+    for path in ["/console/stats/nothing.svg", "/console/stats/projects.gif"] {
+        let (status, html, _) = officer.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("Không tìm thấy"), "{path}");
+    }
+    let (status, _, headers) = Visitor::new(&app).get("/console/stats/occupancy.svg").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/console/sign-in")
+    );
+}

@@ -12,6 +12,7 @@ mod admin;
 mod certificates;
 mod dossiers;
 mod registry;
+mod stats;
 mod zones;
 
 use std::collections::HashMap;
@@ -72,7 +73,7 @@ pub fn mount(route: Route) -> Route {
     let console = dossiers::mount(console);
     let console = registry::mount(console);
     let console = certificates::mount(console);
-    let console = admin::mount(zones::mount(console));
+    let console = admin::mount(zones::mount(stats::mount(console)));
     // An address whose id is not an id names no page: the console answers as it does for a
     // missing row, with its "not found" page, not the API's problem.
     let console = console.catch_error(|_: poem::error::ParsePathError| async {

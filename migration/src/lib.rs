@@ -15,6 +15,7 @@ mod m20261202_000008_sign_in_attempts;
 mod m20261203_000009_dossiers;
 mod m20261204_000010_status_list;
 mod m20261205_000011_feed;
+mod m20261207_000013_imports;
 pub mod seed_calendar;
 
 /// Every migration of the registry, oldest first.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_dossiers::Migration),
             Box::new(m20261204_000010_status_list::Migration),
             Box::new(m20261205_000011_feed::Migration),
+            Box::new(m20261207_000013_imports::Migration),
         ]
     }
 }

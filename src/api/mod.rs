@@ -12,6 +12,7 @@ pub mod dossiers;
 pub mod exports;
 pub mod feed;
 pub mod health;
+pub mod imports;
 pub mod investors;
 pub mod leases;
 pub mod middleware;
@@ -68,6 +69,9 @@ pub enum ApiTags {
     /// For the systems that mirror the registry (tax, statistics, land, customs, the national
     /// investment system): the change feed in commit order and the snapshot it continues from.
     Feed,
+    /// Bulk import of existing projects with their investors, leases and paper certificate
+    /// histories, from CSV or NDJSON (admin).
+    Imports,
     /// Registry statistics (projects and capital by zone, year, nationality and kind of
     /// investor; occupancy; certificates by month) as JSON and as charts.
     Stats,
@@ -93,7 +97,12 @@ pub type Apis = (
         procedures::ProceduresApi,
     ),
     (feed::FeedApi, exports::ExportsApi, stats::StatsApi),
-    (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
+    (
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        audit::AuditApi,
+        imports::ImportsApi,
+    ),
 );
 
 /// The OpenAPI service: the same value serves requests and writes `openapi/openapi.json`.

@@ -439,7 +439,7 @@ async fn plan(
             None => None,
         };
         let mut unresolved = false;
-        let data = match project_data(p, zone_id, &refs, &mut unresolved) {
+        let data = match project_data(p, zone_id, &refs, &mut unresolved, &mut v) {
             Ok(mut data) => match super::projects::validate_new(Some(&code), &mut data, limits) {
                 Ok(()) => Some(data),
                 Err(errors) => {
@@ -733,12 +733,14 @@ fn investor_data(r: &InvestorRecord) -> Result<InvestorData, Vec<FieldViolation>
 }
 
 /// The project's data, its investors resolved through the file's references. A reference to an
-/// investor whose own line is invalid sets `unresolved` without another error.
+/// investor whose own line is invalid sets `unresolved` without another error; an unknown one
+/// is reported in `ref_errors` and does not keep the rest of the record from being checked.
 fn project_data(
     p: &ProjectRecord,
     zone_id: Option<Uuid>,
     refs: &HashMap<String, (u64, Ref)>,
     unresolved: &mut bool,
+    ref_errors: &mut Vec<FieldViolation>,
 ) -> Result<ProjectData, Vec<FieldViolation>> {
     let mut v = Vec::new();
     let mut investors = Vec::new();
@@ -750,7 +752,7 @@ fn project_data(
                 Uuid::now_v7()
             }
             None => {
-                v.push(FieldViolation::new(
+                ref_errors.push(FieldViolation::new(
                     format!("investors[{i}].ref"),
                     "unknown_ref",
                     format!("no investor of this file has the ref {}", c.reference.trim()),

@@ -142,6 +142,15 @@ pub async fn import(
         errors: parsed.errors,
         batch: None,
     };
+    if parsed.records.is_empty() && report.errors.is_empty() {
+        report.errors.push(LineError::new(
+            1,
+            "",
+            "empty",
+            "Tệp không có bản ghi nào",
+            "the file holds no record",
+        ));
+    }
     for r in &parsed.records {
         match r.record {
             Record::Investor(_) => report.records.investors += 1,

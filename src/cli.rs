@@ -134,7 +134,8 @@ pub struct ImportArgs {
 }
 
 fn parse_format(text: &str) -> Result<ImportFormat, String> {
-    text.parse().map_err(|e: crate::domain::UnknownValue| e.to_string())
+    text.parse()
+        .map_err(|e: crate::domain::UnknownValue| e.to_string())
 }
 
 /// Options of `verify`.

@@ -303,10 +303,12 @@ pub async fn issued_summary(
     if let Some((Some(version_no), first_issued_on, issued_on)) = last {
         return Ok((version_no + 1, first_issued_on.or(issued_on)));
     }
-    Ok(match super::projects::paper_history(conn, project_id).await? {
-        Some(paper) => (paper.last_change_no + 1, Some(paper.first_issued_on)),
-        None => (0, None),
-    })
+    Ok(
+        match super::projects::paper_history(conn, project_id).await? {
+            Some(paper) => (paper.last_change_no + 1, Some(paper.first_issued_on)),
+            None => (0, None),
+        },
+    )
 }
 
 /// How many certificate versions were issued on the days from `from` to `to` (inclusive).

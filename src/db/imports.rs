@@ -91,7 +91,10 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Import
     let Some(m) = import::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
-    let n = histories(conn, &[id]).await?.remove(&id).unwrap_or_default();
+    let n = histories(conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     to_domain(m, n).map(Some)
 }
 

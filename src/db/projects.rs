@@ -13,8 +13,7 @@ use uuid::Uuid;
 use super::corrupt;
 use crate::domain::{
     project::{
-        CodeSource, Contribution, PaperHistory, Project, ProjectData, ProjectFilter,
-        ProjectStatus,
+        CodeSource, Contribution, PaperHistory, Project, ProjectData, ProjectFilter, ProjectStatus,
     },
     text::fold,
 };
@@ -288,7 +287,9 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Projec
         .filter(project_investor::Column::ProjectId.eq(id))
         .all(conn)
         .await?;
-    let paper = project_paper_history::Entity::find_by_id(id).one(conn).await?;
+    let paper = project_paper_history::Entity::find_by_id(id)
+        .one(conn)
+        .await?;
     to_domain(m, contributions, paper).map(Some)
 }
 

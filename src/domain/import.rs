@@ -74,9 +74,9 @@ impl<'de> Deserialize<'de> for Num {
 impl Num {
     /// The whole number, or a violation of `field`.
     pub fn integer(&self, field: &str) -> Result<i64, FieldViolation> {
-        self.0.parse::<i64>().map_err(|_| {
-            FieldViolation::new(field, "not_a_number", "must be a whole number")
-        })
+        self.0
+            .parse::<i64>()
+            .map_err(|_| FieldViolation::new(field, "not_a_number", "must be a whole number"))
     }
 }
 
@@ -716,14 +716,8 @@ lease,,,,,,,2310001234,CN-01,5000.5,2020-01-01,2060-01-01\n";
         let a = parse(ndjson.as_bytes(), ImportFormat::Ndjson);
         let b = parse(csv.as_bytes(), ImportFormat::Csv);
         assert!(a.errors.is_empty() && b.errors.is_empty(), "{a:?} {b:?}");
-        assert_eq!(
-            a.records.iter().map(|r| r.line).collect::<Vec<_>>(),
-            [1, 3]
-        );
-        assert_eq!(
-            b.records.iter().map(|r| r.line).collect::<Vec<_>>(),
-            [2, 3]
-        );
+        assert_eq!(a.records.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(b.records.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
         for parsed in [a, b] {
             let Record::Investor(i) = &parsed.records[0].record else {
                 panic!("not an investor")

@@ -586,8 +586,14 @@ async fn plan(
                 }
             }
         }
-        if let (Some(FileProject { valid: Some((project_id, data)), .. }), Some((zone, parcel)), Some(terms)) =
-            (&project, &parcel, new)
+        if let (
+            Some(FileProject {
+                valid: Some((project_id, data)),
+                ..
+            }),
+            Some((zone, parcel)),
+            Some(terms),
+        ) = (&project, &parcel, new)
         {
             let terms = NewLease {
                 parcel_id: parcel.id,
@@ -682,10 +688,7 @@ fn percent_bp(field: &str, text: &str) -> Result<i32, FieldViolation> {
 fn investor_data(r: &InvestorRecord) -> Result<InvestorData, Vec<FieldViolation>> {
     let mut v = Vec::new();
     let kind = parse_enum("kind", &r.kind, &mut v);
-    let sex = r
-        .sex
-        .as_deref()
-        .and_then(|s| parse_enum("sex", s, &mut v));
+    let sex = r.sex.as_deref().and_then(|s| parse_enum("sex", s, &mut v));
     let date_of_birth = ok(
         optional_date("date_of_birth", r.date_of_birth.as_ref()),
         &mut v,
@@ -764,13 +767,17 @@ fn project_data(
                 ref_errors.push(FieldViolation::new(
                     format!("investors[{i}].ref"),
                     "unknown_ref",
-                    format!("no investor of this file has the ref {}", c.reference.trim()),
+                    format!(
+                        "no investor of this file has the ref {}",
+                        c.reference.trim()
+                    ),
                 ));
                 Uuid::now_v7()
             }
         };
         let capital = ok(
-            c.capital_vnd.integer(&format!("investors[{i}].capital_vnd")),
+            c.capital_vnd
+                .integer(&format!("investors[{i}].capital_vnd")),
             &mut v,
         );
         let form = parse_enum(&format!("investors[{i}].form"), &c.form, &mut v);
@@ -793,8 +800,10 @@ fn project_data(
         .collect();
     let mut milestones = Vec::new();
     for (i, m) in p.milestones.iter().enumerate() {
-        if let Some(due_date) = ok(date(&format!("milestones[{i}].due_date"), &m.due_date), &mut v)
-        {
+        if let Some(due_date) = ok(
+            date(&format!("milestones[{i}].due_date"), &m.due_date),
+            &mut v,
+        ) {
             milestones.push(Milestone {
                 description: m.description.clone(),
                 due_date,
@@ -901,7 +910,13 @@ fn paper_history(
 fn lease_terms(l: &LeaseRecord) -> Result<NewLease, Vec<FieldViolation>> {
     let mut v = Vec::new();
     let area = Area::parse_m2(&l.area_m2.0)
-        .map_err(|e| v.push(FieldViolation::new("area_m2", "out_of_range", e.to_string())))
+        .map_err(|e| {
+            v.push(FieldViolation::new(
+                "area_m2",
+                "out_of_range",
+                e.to_string(),
+            ))
+        })
         .ok();
     let start = ok(date("start_date", &l.start_date), &mut v);
     let end = ok(date("end_date", &l.end_date), &mut v);

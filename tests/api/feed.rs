@@ -54,7 +54,12 @@ async fn page(app: &TestApp, key: &str, after: &str, limit: u32) -> Value {
 }
 
 /// Reads the feed from `after` until caught up; returns the events and the last cursor.
-pub(crate) async fn drain(app: &TestApp, key: &str, after: &str, limit: u32) -> (Vec<Value>, String) {
+pub(crate) async fn drain(
+    app: &TestApp,
+    key: &str,
+    after: &str,
+    limit: u32,
+) -> (Vec<Value>, String) {
     let mut cursor = after.to_owned();
     let mut events = Vec::new();
     loop {

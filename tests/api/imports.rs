@@ -67,7 +67,12 @@ fn ndjson(lines: &[Value]) -> String {
 }
 
 /// Posts an import file as the admin.
-async fn post_file(app: &TestApp, query: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+async fn post_file(
+    app: &TestApp,
+    query: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
     app.as_admin()
         .request(reqwest::Method::POST, &format!("/api/v1/imports{query}"))
         .header("content-type", content_type)
@@ -150,7 +155,13 @@ async fn an_imported_projects_next_certificate_is_change_n_plus_one_with_the_pap
     let before = counts(&app).await;
 
     // Dry run: the report, and nothing changed.
-    let resp = post_file(&app, "?dry_run=true", "application/x-ndjson", file.clone().into()).await;
+    let resp = post_file(
+        &app,
+        "?dry_run=true",
+        "application/x-ndjson",
+        file.clone().into(),
+    )
+    .await;
     let report = json_of(resp, StatusCode::OK).await;
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["format"], "ndjson");
@@ -223,7 +234,13 @@ async fn an_imported_projects_next_certificate_is_change_n_plus_one_with_the_pap
     assert_eq!(c["version_label"], "Chứng nhận thay đổi lần thứ 3");
     assert_eq!(c["first_issued_on"], "2015-03-02");
     // Then the registry's own versions continue from the last one.
-    let next = issue_change(&app, &p, &approver, "Nhà máy chế biến gỗ Trường Sơn mở rộng").await;
+    let next = issue_change(
+        &app,
+        &p,
+        &approver,
+        "Nhà máy chế biến gỗ Trường Sơn mở rộng",
+    )
+    .await;
     assert_eq!(next["version"], 4);
     assert_eq!(next["first_issued_on"], "2015-03-02");
 }
@@ -241,14 +258,13 @@ async fn a_file_with_errors_on_several_lines_reports_every_one_and_changes_nothi
         None,
     ))
     .await;
-    let existing_code = app.as_admin().get_json("/api/v1/projects").await["items"][0]
-        ["project_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let existing_code =
+        app.as_admin().get_json("/api/v1/projects").await["items"][0]["project_code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let mut future = project_line("2310000002", "KCN-ERR", &["I1"], None);
-    future["certificate_history"] =
-        json!({"first_issued_on": "2099-01-01", "last_change_no": 1, "last_change_on": "2015-01-01"});
+    future["certificate_history"] = json!({"first_issued_on": "2099-01-01", "last_change_no": 1, "last_change_on": "2015-01-01"});
     let file = ndjson(&[
         investor_line("I1", "Công ty TNHH Hợp Lệ", "3200666002"),
         // 2: unknown investor reference.
@@ -285,7 +301,11 @@ async fn a_file_with_errors_on_several_lines_reports_every_one_and_changes_nothi
         for expected in [
             (2, "investors[0].ref", "unknown_ref"),
             (3, "certificate_history.first_issued_on", "in_future"),
-            (3, "certificate_history.last_change_on", "before_first_issue"),
+            (
+                3,
+                "certificate_history.last_change_on",
+                "before_first_issue",
+            ),
             (4, "project_code", "already_registered"),
             (5, "project_code", "duplicate"),
             (6, "zone_code", "not_found"),
@@ -310,10 +330,7 @@ async fn a_file_with_errors_on_several_lines_reports_every_one_and_changes_nothi
             "Vietnamese first, English in brackets: {first}"
         );
         assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .starts_with("Tệp có"),
+            problem["detail"].as_str().unwrap().starts_with("Tệp có"),
             "{problem}"
         );
         assert_eq!(counts(&app).await, before, "nothing changed ({query})");
@@ -408,7 +425,13 @@ async fn a_csv_file_with_a_byte_order_mark_keeps_its_vietnamese_text() {
     w.write_record(&lease).unwrap();
     let bytes = w.into_inner().unwrap();
 
-    let resp = post_file(&app, "?dry_run=true", "text/csv; charset=utf-8", bytes.clone()).await;
+    let resp = post_file(
+        &app,
+        "?dry_run=true",
+        "text/csv; charset=utf-8",
+        bytes.clone(),
+    )
+    .await;
     let report = json_of(resp, StatusCode::OK).await;
     assert_eq!(report["format"], "csv");
     assert_eq!(report["counts"]["leases"], 1);
@@ -426,11 +449,7 @@ async fn a_csv_file_with_a_byte_order_mark_keeps_its_vietnamese_text() {
         p["objectives"][0]["description"],
         "Sản xuất đồ gỗ nội thất xuất khẩu"
     );
-    assert_eq!(
-        p["paper_history"]["first_issued_on"],
-        "2018-07-09",
-        "{p}"
-    );
+    assert_eq!(p["paper_history"]["first_issued_on"], "2018-07-09", "{p}");
     assert_eq!(p["paper_history"]["last_change_no"], 0);
     let inv = app
         .as_admin()
@@ -451,7 +470,13 @@ async fn a_csv_file_with_a_byte_order_mark_keeps_its_vietnamese_text() {
 #[tokio::test]
 async fn bad_bodies_get_clear_problems_and_large_files_are_accepted() {
     let app = TestApp::spawn().await;
-    let resp = post_file(&app, "", "application/x-ndjson", b"{\"a\":\"\xff\"}\n".to_vec()).await;
+    let resp = post_file(
+        &app,
+        "",
+        "application/x-ndjson",
+        b"{\"a\":\"\xff\"}\n".to_vec(),
+    )
+    .await;
     let problem = assert_problem(resp, 422, "validation").await;
     assert_eq!(problem["errors"][0]["code"], "not_utf8");
     let resp = post_file(&app, "", "application/x-ndjson", Vec::new()).await;
@@ -554,7 +579,11 @@ async fn the_command_line_checks_then_imports_a_file() {
     let db = TestDb::create().await;
     // The demo zones and parcels: KCN-NDH has CN-02 free.
     let out = cli(&db, &["demo"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("du-an.ndjson");
     std::fs::write(
@@ -575,8 +604,15 @@ async fn the_command_line_checks_then_imports_a_file() {
 
     let out = cli(&db, &["import", path, "--dry-run"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("would create: 1 nhà đầu tư mới / new investors"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("would create: 1 nhà đầu tư mới / new investors"),
+        "{stdout}"
+    );
     // Standard error is not a terminal here: no progress line.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("records"));
 
@@ -599,6 +635,15 @@ async fn the_command_line_checks_then_imports_a_file() {
     let out = cli(&db, &["import", other.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
-    let out = cli(&db, &["import", other.to_str().unwrap(), "--format", "ndjson", "--dry-run"]);
+    let out = cli(
+        &db,
+        &[
+            "import",
+            other.to_str().unwrap(),
+            "--format",
+            "ndjson",
+            "--dry-run",
+        ],
+    );
     assert!(!out.status.success(), "already imported");
 }

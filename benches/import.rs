@@ -8,7 +8,8 @@
 //! `POST /api/v1/imports?dry_run=true`, then `POST /api/v1/imports`. The target is under a
 //! minute for the commit in a release build.
 //!
-//! Run: `cargo bench --bench import`. `IMPORT_PROJECTS` sets the number of projects (10,000).
+//! Run: `cargo bench --bench import`. `IMPORT_PROJECTS` sets the number of projects (10,000);
+//! `BENCH_DATABASE_URL` names an empty PostgreSQL database to use instead of a SQLite file.
 
 mod support;
 
@@ -118,9 +119,15 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let application = startup::Application::build(support::settings(dir.path()))
-        .await
-        .expect("app");
+    let mut settings = support::settings(dir.path());
+    let database = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => {
+            settings.database_url = url;
+            "PostgreSQL"
+        }
+        Err(_) => "SQLite",
+    };
+    let application = startup::Application::build(settings).await.expect("app");
     let db = application.state.db.clone();
     let (addr, _handle) = startup::spawn(application).await.expect("listen");
     let client = reqwest::Client::new();
@@ -153,7 +160,7 @@ async fn main() {
     parcels(&db, zone_id, n).await;
     let body = file(n);
     println!(
-        "import benchmark: {n} projects, {n} investors, {n} leases with paper histories; NDJSON of {:.1} MiB, SQLite, through the HTTP API",
+        "import benchmark: {n} projects, {n} investors, {n} leases with paper histories; NDJSON of {:.1} MiB, {database}, through the HTTP API",
         body.len() as f64 / 1048576.0
     );
     for (what, query, status) in [

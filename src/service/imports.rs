@@ -300,7 +300,7 @@ struct FileProject {
 }
 
 fn tick(progress: &(dyn Fn(Progress) + Send + Sync), phase: Phase, done: u64, total: u64) {
-    if done % PROGRESS_EVERY == 0 || done == total {
+    if done.is_multiple_of(PROGRESS_EVERY) || done == total {
         progress(Progress { phase, done, total });
     }
 }

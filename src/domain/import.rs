@@ -275,7 +275,7 @@ pub struct LeaseRecord {
 #[derive(Debug, Clone)]
 pub enum Record {
     /// An investor.
-    Investor(InvestorRecord),
+    Investor(Box<InvestorRecord>),
     /// A project.
     Project(Box<ProjectRecord>),
     /// A lease.
@@ -614,7 +614,7 @@ fn push_record(out: &mut Parsed, line: u64, value: Value) {
     };
     let value = Value::Object(object);
     let record = match kind.as_str() {
-        "investor" => serde_json::from_value(value).map(Record::Investor),
+        "investor" => serde_json::from_value(value).map(|i| Record::Investor(Box::new(i))),
         "project" => serde_json::from_value(value).map(|p| Record::Project(Box::new(p))),
         "lease" => serde_json::from_value(value).map(Record::Lease),
         other => {

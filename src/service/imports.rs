@@ -190,7 +190,7 @@ pub async fn import(
 
 fn finish_report(report: &mut ImportReport, plan: &Plan) {
     report.errors.extend(plan.errors.iter().cloned());
-    report.errors.sort_by(|a, b| a.line.cmp(&b.line));
+    report.errors.sort_by_key(|e| e.line);
     report.counts = ImportCounts {
         investors_created: count(plan.investors.len()),
         investors_matched: plan.matched,

@@ -620,6 +620,13 @@ async fn the_command_line_checks_then_imports_a_file() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("đã nhập / imported"), "{stdout}");
+    // Every row came with its event on the hash chain.
+    let out = cli(&db, &["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Again: every project is now registered, so the file is refused line by line.
     let out = cli(&db, &["import", path]);

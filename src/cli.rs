@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    domain::{auth::Context, certificate::KeyStatus},
+    domain::{auth::Context, certificate::KeyStatus, import::ImportFormat},
     service::{
         self, AppState, Db, ServiceError,
         keys::KeySource,
@@ -75,6 +75,11 @@ pub enum Command {
     /// saved keys file, without network unless --online is given.
     #[command(after_help = VERIFY_EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Nhập dự án hiện có / Import existing projects with their investors, leases and paper
+    /// certificate histories from a CSV or NDJSON file: every error with its line, then all or
+    /// nothing.
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Download what offline verification needs.
     Trust {
         /// What to do.
@@ -99,6 +104,39 @@ Examples:
   invest-registry trust fetch https://dautu.example.gov.vn
   invest-registry verify GCNDKDT-2310001234-0.pdf --keys keys.json --status status.json
   invest-registry verify 'https://dautu.example.gov.vn/v/AEB...' --keys keys.json --online https://dautu.example.gov.vn";
+
+/// The file format and exit codes of `import`, shown by `import --help`.
+const IMPORT_HELP: &str = "\
+Tệp / File: UTF-8, one record per line (NDJSON) or row (CSV, header row with a `type` column):
+  investor  ref, kind, name, nationality, document.doc_type, document.number, ...
+  project   project_code, zone_code, name_vi, investors (JSON: [{\"ref\", \"capital_vnd\", \"form\"}]),
+            objectives (JSON), capital, duration_years, certificate_history.first_issued_on,
+            certificate_history.last_change_no, certificate_history.last_change_on
+  lease     project_code, lot_code, [zone_code], area_m2, start_date, end_date
+See README.md, \"Bulk import\".
+
+Mã thoát / Exit codes:
+  0  hợp lệ (và đã nhập) / valid (and imported, unless --dry-run)
+  1  tệp có lỗi, không có gì thay đổi / the file has errors, nothing was changed; or another failure";
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: .csv, .ndjson or .jsonl.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only check the file and report; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The file's format, when its extension does not say: csv or ndjson.
+    #[arg(long, value_name = "csv|ndjson", value_parser = parse_format)]
+    pub format: Option<ImportFormat>,
+}
+
+fn parse_format(text: &str) -> Result<ImportFormat, String> {
+    text.parse()
+        .map_err(|e: crate::domain::UnknownValue| e.to_string())
+}
 
 /// Options of `verify`.
 #[derive(Debug, Args)]
@@ -499,4 +537,115 @@ pub async fn audit_verify(db: &Db) -> Result<(), String> {
             b.seq, b.id, b.reason, report.checked
         )),
     }
+}
+
+/// `import FILE`: checks the file and reports every error with its line; unless `--dry-run`,
+/// imports it all in one transaction, acting as the system ("cli"). Progress goes to standard
+/// error when it is a terminal; the report to standard output.
+pub async fn import(state: &AppState, args: ImportArgs) -> Result<(), String> {
+    use std::io::{IsTerminal, Write};
+
+    use service::imports::{ImportRequest, Phase, Progress};
+
+    let format = match args.format {
+        Some(f) => f,
+        None => args
+            .file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(ImportFormat::from_file_name)
+            .ok_or_else(|| {
+                format!(
+                    "cannot tell the format of {} from its extension; give --format csv or --format ndjson",
+                    args.file.display()
+                )
+            })?,
+    };
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let ctx = Context::system("cli", state.clock.now());
+    let terminal = std::io::stderr().is_terminal();
+    let show = move |p: Progress| {
+        if !terminal {
+            return;
+        }
+        let phase = match p.phase {
+            Phase::Checking => "Kiểm tra / checking",
+            Phase::Writing => "Ghi / writing",
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{phase}: {}/{} bản ghi / records", p.done, p.total);
+        if p.done == p.total {
+            let _ = writeln!(err);
+        }
+        let _ = err.flush();
+    };
+    let report = service::imports::import(
+        &state.db,
+        &ctx,
+        state.policy.duration_limits,
+        ImportRequest {
+            bytes: &bytes,
+            format,
+            file_name: args
+                .file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_owned),
+            dry_run: args.dry_run,
+        },
+        &show,
+    )
+    .await
+    .map_err(describe)?;
+    let r = &report.records;
+    let c = &report.counts;
+    println!(
+        "{}: {} ({}), {} dòng / lines, sha256 {}",
+        args.file.display(),
+        report.format,
+        if report.dry_run {
+            "kiểm tra thử / dry run"
+        } else {
+            "nhập / import"
+        },
+        report.lines,
+        report.file_sha256
+    );
+    println!(
+        "bản ghi / records: {} nhà đầu tư / investors, {} dự án / projects, {} thuê đất / leases",
+        r.investors, r.projects, r.leases
+    );
+    if !report.is_valid() {
+        for e in &report.errors {
+            let field = if e.field.is_empty() {
+                String::new()
+            } else {
+                format!(" {}:", e.field)
+            };
+            println!("dòng / line {}:{field} {} [{}]", e.line, e.message, e.code);
+        }
+        return Err(format!(
+            "{} lỗi, không có gì thay đổi / {} error(s); nothing was changed",
+            report.errors.len(),
+            report.errors.len()
+        ));
+    }
+    println!(
+        "{}: {} nhà đầu tư mới / new investors, {} đã có / matched, {} dự án / projects ({} có lịch sử giấy chứng nhận / with a paper history), {} thuê đất / leases",
+        if report.dry_run {
+            "hợp lệ, sẽ tạo / valid, would create"
+        } else {
+            "đã nhập / imported"
+        },
+        c.investors_created,
+        c.investors_matched,
+        c.projects,
+        c.projects_with_history,
+        c.leases
+    );
+    if let Some(batch) = &report.batch {
+        println!("import {}", batch.id);
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ mod m20261203_000009_dossiers;
 mod m20261204_000010_status_list;
 mod m20261205_000011_feed;
 mod m20261206_000012_webhooks;
+mod m20261207_000013_imports;
 pub mod seed_calendar;
 
 /// Every migration of the registry, oldest first.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_status_list::Migration),
             Box::new(m20261205_000011_feed::Migration),
             Box::new(m20261206_000012_webhooks::Migration),
+            Box::new(m20261207_000013_imports::Migration),
         ]
     }
 }

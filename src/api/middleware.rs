@@ -76,13 +76,13 @@ impl<E> Edge<E> {
     }
 
     /// The body limit of a request: larger for uploads (`upload_paths` entries may hold `*` for
-    /// one path segment).
+    /// one path segment), which are the operations taking files: `multipart/form-data`, and the
+    /// import files (`text/csv`, `application/x-ndjson`; 10,000 projects make a few MB).
     fn limit_for(&self, path: &str, method: &Method) -> usize {
         let uploads = self.upload_paths.iter().any(|p| segments_match(p, path))
-            || self
-                .body_types_for(path, method)
-                .iter()
-                .any(|t| t.starts_with("multipart/"));
+            || self.body_types_for(path, method).iter().any(|t| {
+                t.starts_with("multipart/") || t == "text/csv" || t == "application/x-ndjson"
+            });
         if uploads {
             self.max_upload_bytes.max(self.max_body_bytes)
         } else {

@@ -12,6 +12,7 @@ pub mod dossiers;
 pub mod exports;
 pub mod feed;
 pub mod health;
+pub mod imports;
 pub mod investors;
 pub mod leases;
 pub mod middleware;
@@ -72,6 +73,9 @@ pub enum ApiTags {
     /// Webhooks: the change feed pushed to agencies' endpoints, signed, retried, logged
     /// (administrators register them for an agency key).
     Webhooks,
+    /// Bulk import of existing projects with their investors, leases and paper certificate
+    /// histories, from CSV or NDJSON (admin).
+    Imports,
     /// Registry statistics (projects and capital by zone, year, nationality and kind of
     /// investor; occupancy; certificates by month) as JSON and as charts.
     Stats,
@@ -102,7 +106,12 @@ pub type Apis = (
         stats::StatsApi,
         webhooks::WebhooksApi,
     ),
-    (users::UsersApi, api_keys::ApiKeysApi, audit::AuditApi),
+    (
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        audit::AuditApi,
+        imports::ImportsApi,
+    ),
 );
 
 /// The OpenAPI service: the same value serves requests and writes `openapi/openapi.json`.

@@ -51,6 +51,7 @@ pub struct Problem {
 
 /// One field at fault.
 #[derive(Object, Debug, Clone, PartialEq)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProblemField {
     /// The field as the client named it (JSON member, query parameter or header).
     pub field: String,
@@ -58,6 +59,9 @@ pub struct ProblemField {
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
+    /// In an uploaded file (an import), the line (NDJSON) or spreadsheet row (CSV, the header
+    /// being row 1) at fault; absent otherwise.
+    pub line: Option<u64>,
 }
 
 impl From<FieldViolation> for ProblemField {
@@ -66,6 +70,7 @@ impl From<FieldViolation> for ProblemField {
             field: v.field,
             code: v.code,
             message: v.message,
+            line: None,
         }
     }
 }

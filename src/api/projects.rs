@@ -136,12 +136,31 @@ pub struct ProjectView {
     status_reason: Option<String>,
     /// Free note.
     note: Option<String>,
+    /// Imported projects only: the paper certificate history brought by a bulk import
+    /// (`/api/v1/imports`). The next certificate issued here is change `last_change_no + 1`,
+    /// keeping the paper first-issue date.
+    paper_history: Option<PaperHistoryView>,
     /// Row version; the ETag is this number in quotes.
     version: i32,
     /// When created.
     created_at: DateTime<Utc>,
     /// When last changed.
     updated_at: DateTime<Utc>,
+}
+
+/// The paper certificate history of an imported project (Giấy chứng nhận bản giấy trước khi
+/// có hệ thống): marked as imported, with the import that brought it.
+#[derive(Object, Debug, Clone)]
+#[oai(rename = "PaperHistory", skip_serializing_if_is_none)]
+pub struct PaperHistoryView {
+    /// Date of the first issue (Chứng nhận lần đầu) on paper.
+    first_issued_on: Date,
+    /// Number of the last change on paper; 0 when never changed.
+    last_change_no: i32,
+    /// Date of the last change on paper; absent when never changed.
+    last_change_on: Option<Date>,
+    /// The import that brought it (`GET /api/v1/imports/{id}`).
+    import_id: Uuid,
 }
 
 impl ProjectView {
@@ -207,6 +226,12 @@ impl ProjectView {
             registered_at: p.registered_at,
             status_reason: p.status_reason,
             note: d.note,
+            paper_history: p.paper_history.map(|h| PaperHistoryView {
+                first_issued_on: Date(h.first_issued_on),
+                last_change_no: h.last_change_no,
+                last_change_on: h.last_change_on.map(Date),
+                import_id: h.import_id,
+            }),
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -267,6 +292,7 @@ impl Example for ProjectView {
             registered_at: None,
             status_reason: None,
             prepared_by: vec![],
+            paper_history: None,
             version: 1,
             created_at: t,
             updated_at: t,

@@ -186,6 +186,11 @@ api_enum!(
 );
 
 api_enum!(
+    crate::domain::import::ImportFormat,
+    "ImportFormat",
+    "Encoding of an import file: `csv` (a header row, one record per row, nested fields as dotted columns) or `ndjson` (one JSON object per line)."
+);
+api_enum!(
     ProjectStatus,
     "ProjectStatus",
     "Project status: `draft` → `registered` (holds a certificate) ↔ `suspended`; any → `terminated` (final)."

@@ -277,27 +277,38 @@ pub async fn current(
         .transpose()
 }
 
-/// The project's issued versions: how many, and the first one's issue date.
+/// The number the project's next certificate version takes, and the first-issue date it carries.
+///
+/// Once the registry has issued a version, the next one follows the latest (`version_no + 1`)
+/// with the first-issue date that version carries. A project imported with a paper certificate
+/// history and no version issued here yet continues the paper numbering: change
+/// `last_change_no + 1`, first issued on the paper first-issue date. Otherwise it is the first
+/// issue (0), with no first-issue date yet.
 pub async fn issued_summary(
     conn: &impl ConnectionTrait,
     project_id: Uuid,
 ) -> Result<(i32, Option<NaiveDate>), DbErr> {
-    let first: Option<certificate::Model> = certificate::Entity::find()
-        .filter(certificate::Column::ProjectId.eq(project_id))
-        .filter(certificate::Column::VersionNo.eq(0))
-        .one(conn)
-        .await?;
-    let last: Option<Option<i32>> = certificate::Entity::find()
-        .select_only()
-        .column(certificate::Column::VersionNo)
-        .filter(certificate::Column::ProjectId.eq(project_id))
-        .filter(certificate::Column::VersionNo.is_not_null())
-        .order_by_desc(certificate::Column::VersionNo)
-        .into_tuple()
-        .one(conn)
-        .await?;
-    let count = last.flatten().map_or(0, |v| v + 1);
-    Ok((count, first.and_then(|m| m.issued_on)))
+    let last: Option<(Option<i32>, Option<NaiveDate>, Option<NaiveDate>)> =
+        certificate::Entity::find()
+            .select_only()
+            .column(certificate::Column::VersionNo)
+            .column(certificate::Column::FirstIssuedOn)
+            .column(certificate::Column::IssuedOn)
+            .filter(certificate::Column::ProjectId.eq(project_id))
+            .filter(certificate::Column::VersionNo.is_not_null())
+            .order_by_desc(certificate::Column::VersionNo)
+            .into_tuple()
+            .one(conn)
+            .await?;
+    if let Some((Some(version_no), first_issued_on, issued_on)) = last {
+        return Ok((version_no + 1, first_issued_on.or(issued_on)));
+    }
+    Ok(
+        match super::projects::paper_history(conn, project_id).await? {
+            Some(paper) => (paper.last_change_no + 1, Some(paper.first_issued_on)),
+            None => (0, None),
+        },
+    )
 }
 
 /// How many certificate versions were issued on the days from `from` to `to` (inclusive).

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod certificates;
 pub mod dossiers;
+pub mod imports;
 pub mod investors;
 pub mod leases;
 pub mod parcels;

@@ -1,7 +1,7 @@
 //! Project queries, with the investors' contributions and the local code sequence.
 
 use chrono::{DateTime, Utc};
-use entity::{investor, project, project_investor};
+use entity::{investor, project, project_investor, project_paper_history};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::corrupt;
 use crate::domain::{
-    project::{CodeSource, Contribution, Project, ProjectData, ProjectFilter, ProjectStatus},
+    project::{
+        CodeSource, Contribution, PaperHistory, Project, ProjectData, ProjectFilter, ProjectStatus,
+    },
     text::fold,
 };
 
@@ -27,6 +29,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, col: &str) -> Result<T
 fn to_domain(
     m: project::Model,
     contributions: Vec<project_investor::Model>,
+    paper: Option<project_paper_history::Model>,
 ) -> Result<Project, DbErr> {
     let mut contributions = contributions;
     contributions.sort_by_key(|c| c.position);
@@ -78,6 +81,12 @@ fn to_domain(
         registered_at: m.registered_at,
         status_reason: m.status_reason,
         prepared_by: m.created_by.into_iter().chain(m.updated_by).collect(),
+        paper_history: paper.map(|h| PaperHistory {
+            first_issued_on: h.first_issued_on,
+            last_change_no: h.last_change_no,
+            last_change_on: h.last_change_on,
+            import_id: h.import_id,
+        }),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -147,14 +156,64 @@ pub async fn insert(
     by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Project, DbErr> {
+    insert_row(conn, id, code, source, data, by, now, None).await?;
+    find(conn, id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("project {id} vanished after insert")))
+}
+
+/// Inserts an imported project: in draft, or registered at `registered_at` when it already held
+/// a paper certificate. Reads nothing back (imports write thousands of rows in one transaction).
+pub async fn insert_imported(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    code: &str,
+    data: &ProjectData,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+    registered_at: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    insert_row(
+        conn,
+        id,
+        code,
+        CodeSource::National,
+        data,
+        by,
+        now,
+        registered_at,
+    )
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column group each; a struct would only rename them"
+)]
+async fn insert_row(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    code: &str,
+    source: CodeSource,
+    data: &ProjectData,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+    registered_at: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
     let mut am = data_columns(data);
     am.created_by = Set(by);
     am.updated_by = Set(None);
     am.id = Set(id);
     am.project_code = Set(code.to_owned());
     am.code_source = Set(source.as_str().to_owned());
-    am.status = Set(ProjectStatus::Draft.as_str().to_owned());
-    am.registered_at = Set(None);
+    am.status = Set(if registered_at.is_some() {
+        ProjectStatus::Registered
+    } else {
+        ProjectStatus::Draft
+    }
+    .as_str()
+    .to_owned());
+    am.registered_at = Set(registered_at);
     am.status_reason = Set(None);
     am.version = Set(1);
     am.created_at = Set(now);
@@ -162,10 +221,61 @@ pub async fn insert(
     project::Entity::insert(am)
         .exec_without_returning(conn)
         .await?;
-    write_contributions(conn, id, data).await?;
-    find(conn, id)
+    write_contributions(conn, id, data).await
+}
+
+/// Records an imported project's paper certificate history.
+pub async fn insert_paper_history(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    history: &PaperHistory,
+) -> Result<(), DbErr> {
+    project_paper_history::Entity::insert(project_paper_history::ActiveModel {
+        project_id: Set(project_id),
+        import_id: Set(history.import_id),
+        first_issued_on: Set(history.first_issued_on),
+        last_change_no: Set(history.last_change_no),
+        last_change_on: Set(history.last_change_on),
+    })
+    .exec_without_returning(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The paper certificate history of a project, if it was imported with one.
+pub async fn paper_history(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> Result<Option<PaperHistory>, DbErr> {
+    Ok(project_paper_history::Entity::find_by_id(project_id)
+        .one(conn)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("project {id} vanished after insert")))
+        .map(|h| PaperHistory {
+            first_issued_on: h.first_issued_on,
+            last_change_no: h.last_change_no,
+            last_change_on: h.last_change_on,
+            import_id: h.import_id,
+        }))
+}
+
+/// Which of these project codes are already registered.
+pub async fn existing_codes(
+    conn: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut found = std::collections::HashSet::new();
+    // In chunks: a statement has a bounded number of parameters on both databases.
+    for chunk in codes.chunks(500) {
+        let rows: Vec<String> = project::Entity::find()
+            .select_only()
+            .column(project::Column::ProjectCode)
+            .filter(project::Column::ProjectCode.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// One project with its contributions.
@@ -177,7 +287,10 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Projec
         .filter(project_investor::Column::ProjectId.eq(id))
         .all(conn)
         .await?;
-    to_domain(m, contributions).map(Some)
+    let paper = project_paper_history::Entity::find_by_id(id)
+        .one(conn)
+        .await?;
+    to_domain(m, contributions, paper).map(Some)
 }
 
 /// One project by code.
@@ -273,20 +386,30 @@ pub async fn list(
     }
     let rows = q.all(conn).await?;
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
-    let mut contributions = if ids.is_empty() {
-        Vec::new()
+    let (mut contributions, mut papers) = if ids.is_empty() {
+        (Vec::new(), std::collections::HashMap::new())
     } else {
-        project_investor::Entity::find()
-            .filter(project_investor::Column::ProjectId.is_in(ids))
-            .all(conn)
-            .await?
+        (
+            project_investor::Entity::find()
+                .filter(project_investor::Column::ProjectId.is_in(ids.clone()))
+                .all(conn)
+                .await?,
+            project_paper_history::Entity::find()
+                .filter(project_paper_history::Column::ProjectId.is_in(ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|h| (h.project_id, h))
+                .collect(),
+        )
     };
     rows.into_iter()
         .map(|m| {
             let mine: Vec<_> = contributions
                 .extract_if(.., |c| c.project_id == m.id)
                 .collect();
-            to_domain(m, mine)
+            let paper = papers.remove(&m.id);
+            to_domain(m, mine, paper)
         })
         .collect()
 }

@@ -9,6 +9,7 @@ pub mod country;
 pub mod dossier;
 pub mod feed;
 pub mod format;
+pub mod import;
 pub mod investor;
 pub mod lease;
 pub mod lifecycle;

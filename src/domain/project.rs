@@ -248,12 +248,98 @@ pub struct Project {
     /// The users who prepared the project's data (created it, last changed it); none of them may
     /// register it (four eyes).
     pub prepared_by: Vec<Uuid>,
+    /// The paper certificate history the project was imported with, if it was imported.
+    pub paper_history: Option<PaperHistory>,
     /// Row version, the ETag.
     pub version: i32,
     /// When created.
     pub created_at: DateTime<Utc>,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// The paper certificate history of a project imported from before the registry: the first issue
+/// and the last change on paper. The next certificate the registry issues is change
+/// `last_change_no + 1`, keeping the paper first-issue date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaperHistory {
+    /// Date of the first issue (Chứng nhận lần đầu) on paper.
+    pub first_issued_on: NaiveDate,
+    /// Number of the last change on paper; 0 when the certificate was never changed.
+    pub last_change_no: i32,
+    /// Date of that last change; `None` when there was none.
+    pub last_change_on: Option<NaiveDate>,
+    /// The import that brought it.
+    pub import_id: Uuid,
+}
+
+impl PaperHistory {
+    /// Checks a paper history as entered: dates not in the future (`today` is the Vietnamese
+    /// date), the change number between 0 and 999, the last change not before the first issue,
+    /// and, with no change, no other date than the first issue's. Fields are named under
+    /// `certificate_history.`. Returns the history with `last_change_on` set only when there was
+    /// a change.
+    pub fn check(
+        first_issued_on: NaiveDate,
+        last_change_no: i64,
+        last_change_on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<(NaiveDate, i32, Option<NaiveDate>), Vec<FieldViolation>> {
+        let mut v = Violations::default();
+        if first_issued_on > today {
+            v.push(FieldViolation::new(
+                "certificate_history.first_issued_on",
+                "in_future",
+                format!("must not be after today ({today})"),
+            ));
+        }
+        let no = i32::try_from(last_change_no)
+            .ok()
+            .filter(|n| (0..=999).contains(n));
+        if no.is_none() {
+            v.push(FieldViolation::new(
+                "certificate_history.last_change_no",
+                "out_of_range",
+                "must be a whole number from 0 (never changed) to 999",
+            ));
+        }
+        match (no, last_change_on) {
+            (Some(0), Some(d)) if d != first_issued_on => v.push(FieldViolation::new(
+                "certificate_history.last_change_on",
+                "without_change",
+                "with last_change_no 0 there was no change: leave it empty or equal to first_issued_on",
+            )),
+            (Some(n), None) if n > 0 => v.push(FieldViolation::new(
+                "certificate_history.last_change_on",
+                "required",
+                "give the date of the last change when last_change_no is above 0",
+            )),
+            (Some(n), Some(d)) if n > 0 => {
+                if d < first_issued_on {
+                    v.push(FieldViolation::new(
+                        "certificate_history.last_change_on",
+                        "before_first_issue",
+                        "must not be before first_issued_on",
+                    ));
+                }
+                if d > today {
+                    v.push(FieldViolation::new(
+                        "certificate_history.last_change_on",
+                        "in_future",
+                        format!("must not be after today ({today})"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        v.finish()?;
+        let no = no.unwrap_or_default();
+        Ok((
+            first_issued_on,
+            no,
+            if no == 0 { None } else { last_change_on },
+        ))
+    }
 }
 
 /// The most a project may be worth, to catch typos (10 million billion VND).
@@ -634,6 +720,42 @@ mod tests {
         assert!(Terminated.allowed_next().is_empty());
         assert!(Suspended.allowed_next().contains(&Registered));
         assert!(!Registered.allowed_next().contains(&Draft));
+    }
+
+    #[test]
+    fn a_paper_history_is_checked_like_a_certificate_history() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2020, m, day).unwrap();
+        let today = d(12, 1);
+        assert_eq!(
+            PaperHistory::check(d(1, 5), 0, Some(d(1, 5)), today),
+            Ok((d(1, 5), 0, None))
+        );
+        assert_eq!(
+            PaperHistory::check(d(1, 5), 3, Some(d(6, 1)), today),
+            Ok((d(1, 5), 3, Some(d(6, 1))))
+        );
+        let fields = |r: Result<_, Vec<FieldViolation>>| {
+            r.unwrap_err()
+                .into_iter()
+                .map(|v| v.code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(PaperHistory::check(d(6, 1), 2, Some(d(1, 5)), today)),
+            ["before_first_issue"]
+        );
+        assert_eq!(
+            fields(PaperHistory::check(d(12, 2), 0, None, today)),
+            ["in_future"]
+        );
+        assert_eq!(
+            fields(PaperHistory::check(d(1, 5), 0, Some(d(2, 5)), today)),
+            ["without_change"]
+        );
+        assert_eq!(
+            fields(PaperHistory::check(d(1, 5), -1, None, today)),
+            ["out_of_range"]
+        );
     }
 
     #[test]

@@ -18,6 +18,23 @@ use crate::{
 
 /// A project as the audit log records it.
 pub(crate) fn project_json(p: &Project) -> Value {
+    let mut record = project_record(p);
+    // Only imported projects carry the member, so every other record keeps its shape.
+    if let (Some(h), Some(obj)) = (&p.paper_history, record.as_object_mut()) {
+        obj.insert(
+            "paper_history".to_owned(),
+            json!({
+                "first_issued_on": h.first_issued_on,
+                "last_change_no": h.last_change_no,
+                "last_change_on": h.last_change_on,
+                "import_id": h.import_id,
+            }),
+        );
+    }
+    record
+}
+
+fn project_record(p: &Project) -> Value {
     let d = &p.data;
     json!({
         "id": p.id,

@@ -70,6 +70,16 @@ async fn duplicate(
     })
 }
 
+/// The rules every new investor's data meets, whether entered or imported: text cleaned and
+/// codes normalised, then every rule that needs no database. `today` is the Vietnamese date.
+pub(crate) fn validate_new(
+    data: &mut InvestorData,
+    today: chrono::NaiveDate,
+) -> Result<(), Vec<FieldViolation>> {
+    data.normalize();
+    data.check(today)
+}
+
 /// Registers an investor. The same document (type, number, country) cannot be registered twice.
 pub async fn create(
     db: &DatabaseConnection,
@@ -77,9 +87,7 @@ pub async fn create(
     mut data: InvestorData,
 ) -> Result<Investor, ServiceError> {
     require(ctx, REGISTRY_EDITORS)?;
-    data.normalize();
-    data.check(vietnam_date(ctx.now))
-        .map_err(ServiceError::Validation)?;
+    validate_new(&mut data, vietnam_date(ctx.now)).map_err(ServiceError::Validation)?;
     let txn = db::begin_write(db).await?;
     let investor = match db::investors::insert(&txn, Uuid::now_v7(), &data, ctx.now).await {
         Ok(i) => i,

@@ -16,8 +16,8 @@ use crate::{
         area::Area,
         auth::{Context, REGISTRY_EDITORS},
         lease::{Lease, LeaseBounds, check_lease},
-        parcel::ParcelStatus,
-        project::ProjectStatus,
+        parcel::{Parcel, ParcelStatus},
+        project::{ProjectData, ProjectStatus},
         text::clean,
         zone::Zone,
     },
@@ -57,38 +57,10 @@ pub async fn lease(
     let parcel = db::parcels::find(&txn, new.parcel_id)
         .await?
         .ok_or_else(|| ServiceError::invalid("parcel_id", "not_found", "no parcel has this id"))?;
-    if project.data.zone_id.is_some_and(|z| z != parcel.zone_id) {
-        return Err(ServiceError::invalid(
-            "parcel_id",
-            "other_zone",
-            "the parcel lies in another zone than the project",
-        ));
-    }
-    if parcel.data.status == ParcelStatus::Recovered {
-        return Err(ServiceError::Conflict {
-            detail: "the parcel was recovered by the State and cannot be leased".to_owned(),
-            violations: vec![FieldViolation::new(
-                "parcel_id",
-                "recovered",
-                "the parcel is recovered",
-            )],
-            existing_id: None,
-        });
-    }
     let zone = db::zones::find(&txn, parcel.zone_id)
         .await?
         .ok_or_else(|| ServiceError::not_found("zone", parcel.zone_id))?;
-    check_lease(
-        new.area,
-        new.start_date,
-        new.end_date,
-        LeaseBounds {
-            parcel_area: parcel.data.area_m2,
-            zone_term_end: zone.data.term_end,
-            project_duration_years: project.data.duration_years,
-        },
-    )
-    .map_err(ServiceError::Validation)?;
+    check_new_lease(&project.data, &parcel, &zone, &new)?;
     let lease = match db::leases::insert(
         &txn,
         project_id,
@@ -136,9 +108,49 @@ pub async fn lease(
     Ok(lease)
 }
 
+/// The rules every new lease meets, whether entered or imported: the parcel in the project's
+/// zone and not recovered, the area within the parcel's, the term within the zone's term and the
+/// project's duration. Whether another project holds the parcel is the database's to say.
+pub(crate) fn check_new_lease(
+    project: &ProjectData,
+    parcel: &Parcel,
+    zone: &Zone,
+    new: &NewLease,
+) -> Result<(), ServiceError> {
+    if project.zone_id.is_some_and(|z| z != parcel.zone_id) {
+        return Err(ServiceError::invalid(
+            "parcel_id",
+            "other_zone",
+            "the parcel lies in another zone than the project",
+        ));
+    }
+    if parcel.data.status == ParcelStatus::Recovered {
+        return Err(ServiceError::Conflict {
+            detail: "the parcel was recovered by the State and cannot be leased".to_owned(),
+            violations: vec![FieldViolation::new(
+                "parcel_id",
+                "recovered",
+                "the parcel is recovered",
+            )],
+            existing_id: None,
+        });
+    }
+    check_lease(
+        new.area,
+        new.start_date,
+        new.end_date,
+        LeaseBounds {
+            parcel_area: parcel.data.area_m2,
+            zone_term_end: zone.data.term_end,
+            project_duration_years: project.duration_years,
+        },
+    )
+    .map_err(ServiceError::Validation)
+}
+
 /// Sets a parcel's status as a lease begins or ends, recording the parcel's change in the audit
 /// log (and so in the change feed) like any other.
-async fn parcel_status(
+pub(crate) async fn parcel_status(
     conn: &impl ConnectionTrait,
     ctx: &Context,
     parcel_id: Uuid,

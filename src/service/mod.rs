@@ -10,6 +10,7 @@ pub mod dossiers;
 pub mod error;
 pub mod feed;
 pub mod health;
+pub mod imports;
 pub mod investors;
 pub mod keys;
 pub mod leases;

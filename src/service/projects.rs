@@ -54,6 +54,28 @@ async fn check_references(
     super::finish(v)
 }
 
+/// The rules every new project meets, whether entered or imported: text cleaned, the national
+/// code (when given) well formed, and every rule on the data that needs no database.
+pub(crate) fn validate_new(
+    code: Option<&str>,
+    data: &mut ProjectData,
+    limits: DurationLimits,
+) -> Result<(), Vec<FieldViolation>> {
+    data.normalize();
+    let mut v = Violations::default();
+    if let Some(c) = code
+        && let Err(e) = check_project_code(c)
+    {
+        v.push(e);
+    }
+    if let Err(errors) = data.check(limits) {
+        for e in errors {
+            v.push(e);
+        }
+    }
+    v.finish()
+}
+
 /// Registers a project in draft. With `project_code` it is the national code; without, a local
 /// code is allocated from the configured prefix.
 pub async fn create(
@@ -65,20 +87,8 @@ pub async fn create(
     limits: DurationLimits,
 ) -> Result<Project, ServiceError> {
     require(ctx, REGISTRY_EDITORS)?;
-    data.normalize();
-    let mut v = Violations::default();
     let code = project_code.map(|c| c.trim().to_owned());
-    if let Some(c) = &code
-        && let Err(e) = check_project_code(c)
-    {
-        v.push(e);
-    }
-    if let Err(errors) = data.check(limits) {
-        for e in errors {
-            v.push(e);
-        }
-    }
-    super::finish(v)?;
+    validate_new(code.as_deref(), &mut data, limits).map_err(ServiceError::Validation)?;
     let txn = db::begin_write(db).await?;
     check_references(&txn, &data).await?;
     let (code, source) = match code {

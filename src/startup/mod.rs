@@ -463,6 +463,10 @@ async fn execute(cli: Cli, settings: Settings) -> Result<(), String> {
             let application = Application::build(settings).await.map_err(text)?;
             cli::users(&application.state, action).await
         }
+        Some(Command::Import(args)) => {
+            let application = Application::build(settings).await.map_err(text)?;
+            cli::import(&application.state, args).await
+        }
         Some(Command::Keys { action }) => {
             let db = connect(&settings, settings.database_max_connections, true)
                 .await

@@ -54,7 +54,12 @@ async fn page(app: &TestApp, key: &str, after: &str, limit: u32) -> Value {
 }
 
 /// Reads the feed from `after` until caught up; returns the events and the last cursor.
-async fn drain(app: &TestApp, key: &str, after: &str, limit: u32) -> (Vec<Value>, String) {
+pub(crate) async fn drain(
+    app: &TestApp,
+    key: &str,
+    after: &str,
+    limit: u32,
+) -> (Vec<Value>, String) {
     let mut cursor = after.to_owned();
     let mut events = Vec::new();
     loop {
@@ -68,7 +73,7 @@ async fn drain(app: &TestApp, key: &str, after: &str, limit: u32) -> (Vec<Value>
 }
 
 /// The state a consumer rebuilds: (entity type, id) → the record of its last event.
-fn replay(events: &[Value]) -> BTreeMap<(String, String), Value> {
+pub(crate) fn replay(events: &[Value]) -> BTreeMap<(String, String), Value> {
     let mut state = BTreeMap::new();
     for e in events {
         state.insert(

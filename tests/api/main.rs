@@ -23,6 +23,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod hostile;
+mod imports;
 mod investors;
 mod issuing;
 mod leases;

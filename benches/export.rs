@@ -24,7 +24,6 @@ use std::{
 use chrono::Utc;
 use invest_registry::startup;
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use serde_json::{Value, json};
 
 /// A field of `/proc/self/status`, in KiB.
 fn status_kib(field: &str) -> u64 {
@@ -119,31 +118,7 @@ async fn main() {
     let (addr, _handle) = startup::spawn(application).await.expect("listen");
     let client = reqwest::Client::new();
     let url = |p: &str| format!("http://{addr}{p}");
-    let login: Value = client
-        .post(url("/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": support::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let zone: Value = client
-        .post(url("/api/v1/zones"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "code": "KCN-BENCH", "name": "Khu công nghiệp Quán Ngang (đo hiệu năng)",
-            "kind": "industrial_park", "province": "Quảng Trị", "total_area_m2": 987540000,
-            "status": "operating", "figures_as_of": "2026", "source": "benchmark",
-        }))
-        .send()
-        .await
-        .expect("zone")
-        .json()
-        .await
-        .expect("zone json");
-    let zone_id: uuid::Uuid = zone["id"].as_str().expect("zone id").parse().expect("uuid");
+    let (token, zone_id) = support::admin_and_zone(&client, addr).await;
 
     println!("export benchmark: parcels on SQLite, body read as it streams and dropped");
     println!(

@@ -132,31 +132,7 @@ async fn main() {
     let (addr, _handle) = startup::spawn(application).await.expect("listen");
     let client = reqwest::Client::new();
     let url = |p: &str| format!("http://{addr}{p}");
-    let login: Value = client
-        .post(url("/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": support::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let zone: Value = client
-        .post(url("/api/v1/zones"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "code": "KCN-BENCH", "name": "Khu công nghiệp Quán Ngang (đo hiệu năng)",
-            "kind": "industrial_park", "province": "Quảng Trị", "total_area_m2": 987540000,
-            "status": "operating", "figures_as_of": "2026", "source": "benchmark",
-        }))
-        .send()
-        .await
-        .expect("zone")
-        .json()
-        .await
-        .expect("zone json");
-    let zone_id: uuid::Uuid = zone["id"].as_str().expect("zone id").parse().expect("uuid");
+    let (token, zone_id) = support::admin_and_zone(&client, addr).await;
     parcels(&db, zone_id, n).await;
     let body = file(n);
     println!(

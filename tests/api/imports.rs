@@ -215,6 +215,22 @@ async fn an_imported_projects_next_certificate_is_change_n_plus_one_with_the_pap
     assert_eq!(plain["status"], "draft");
     assert!(plain.get("paper_history").is_none());
     let pid = p["id"].as_str().unwrap();
+    // The console's project page says so too (its session cookie carries the API token).
+    let html = app
+        .client
+        .get(app.url(&format!("/console/projects/{pid}")))
+        .header("cookie", format!("irs_console={}", app.token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Giấy chứng nhận bản giấy (nhập từ hồ sơ cũ)")
+            && html.contains("cấp lần đầu ngày 02/03/2015; thay đổi lần thứ 2, ngày 16/08/2021"),
+        "{html}"
+    );
     let leases = app
         .as_admin()
         .get_json(&format!("/api/v1/projects/{pid}/leases"))

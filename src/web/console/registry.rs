@@ -1191,6 +1191,31 @@ async fn project_page(
     if let Some(a) = &d.address {
         facts.push((c.t("Địa điểm", "Location").to_owned(), a.clone()));
     }
+    if let Some(h) = &p.paper_history {
+        let last = match h.last_change_on {
+            Some(on) if h.last_change_no > 0 => format!(
+                "{} {}, {} {}",
+                c.t("thay đổi lần thứ", "change no."),
+                h.last_change_no,
+                c.t("ngày", "on"),
+                super::day(on)
+            ),
+            _ => c.t("chưa thay đổi", "never changed").to_owned(),
+        };
+        facts.push((
+            c.t(
+                "Giấy chứng nhận bản giấy (nhập từ hồ sơ cũ)",
+                "Paper certificate (imported)",
+            )
+            .to_owned(),
+            format!(
+                "{} {}; {}",
+                c.t("cấp lần đầu ngày", "first issued on"),
+                super::day(h.first_issued_on),
+                last
+            ),
+        ));
+    }
     let mut parcel_names = std::collections::HashMap::new();
     let mut free = Vec::new();
     if let Some(z) = &zone {

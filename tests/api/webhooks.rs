@@ -570,6 +570,28 @@ async fn bad_registrations_name_every_fault_and_change_nothing() {
         "not-found",
     )
     .await;
+    // Unknown and malformed ids: 404 and 400 for every operation on one endpoint.
+    let unknown = "0193a4b2-7c4d-7e00-8f00-0000000000ff";
+    for (method, path) in [
+        (Method::GET, format!("/api/v1/webhooks/{unknown}")),
+        (
+            Method::GET,
+            format!("/api/v1/webhooks/{unknown}/deliveries"),
+        ),
+        (Method::POST, format!("/api/v1/webhooks/{unknown}/resume")),
+        (Method::DELETE, format!("/api/v1/webhooks/{unknown}")),
+    ] {
+        let resp = app
+            .as_admin()
+            .request(method.clone(), &path)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(resp, 404, "not-found").await;
+        let bad = path.replace(unknown, "not-an-id");
+        let resp = app.as_admin().request(method, &bad).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
     let own: Value = with_key(&app, &key_secret, "/api/v1/webhooks")
         .await
         .json()

@@ -297,15 +297,9 @@ impl ParseFromJSON for Percent {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value {
             Some(Value::Number(n)) => {
-                let x = n.as_f64().unwrap_or(f64::NAN);
-                let bp = (x * 100.0).round();
-                if !(0.0..=10_000.0).contains(&bp) {
-                    Err(ParseError::custom("must be from 0 to 100"))
-                } else if (x * 100.0 - bp).abs() > 1e-6 {
-                    Err(ParseError::custom("must have at most two decimals"))
-                } else {
-                    Ok(Percent(bp as i32))
-                }
+                crate::domain::investor::percent_to_bp(n.as_f64().unwrap_or(f64::NAN))
+                    .map(Percent)
+                    .map_err(ParseError::custom)
             }
             Some(other) => Err(ParseError::expected_type(other)),
             None => Err(ParseError::expected_input()),

@@ -22,6 +22,19 @@ string_enum! {
     }
 }
 
+/// A percentage (0 to 100, at most two decimals) in basis points, as foreign ownership is
+/// stored; the error says what is wrong with it.
+pub fn percent_to_bp(percent: f64) -> Result<i32, &'static str> {
+    let bp = (percent * 100.0).round();
+    if !(0.0..=10_000.0).contains(&bp) {
+        Err("must be from 0 to 100")
+    } else if (percent * 100.0 - bp).abs() > 1e-6 {
+        Err("must have at most two decimals")
+    } else {
+        Ok(bp as i32)
+    }
+}
+
 impl InvestorKind {
     /// Individuals (as opposed to organisations).
     pub fn is_individual(self) -> bool {

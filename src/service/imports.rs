@@ -670,19 +670,11 @@ fn ok<T>(result: Result<T, FieldViolation>, v: &mut Vec<FieldViolation>) -> Opti
 
 /// Percent with up to two decimals, as basis points.
 fn percent_bp(field: &str, text: &str) -> Result<i32, FieldViolation> {
-    let bad = || {
-        FieldViolation::new(
-            field,
-            "out_of_range",
-            "must be a percentage from 0 to 100 with at most 2 decimals",
-        )
-    };
-    let x: f64 = text.trim().parse().map_err(|_| bad())?;
-    let bp = (x * 100.0).round();
-    if !(0.0..=10_000.0).contains(&bp) || (x * 100.0 - bp).abs() > 1e-6 {
-        return Err(bad());
-    }
-    Ok(bp as i32)
+    let percent: f64 = text.trim().parse().map_err(|_| {
+        FieldViolation::new(field, "out_of_range", "must be a percentage from 0 to 100")
+    })?;
+    crate::domain::investor::percent_to_bp(percent)
+        .map_err(|why| FieldViolation::new(field, "out_of_range", why))
 }
 
 fn investor_data(r: &InvestorRecord) -> Result<InvestorData, Vec<FieldViolation>> {
